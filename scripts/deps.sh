@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the kernel tier needs on a Debian 12 machine, and fetch a
+# static arm64 busybox for the arm64 initramfs into .cache/.
+#
+# Idempotent: apt is skipped when every package is already installed, and
+# "apt-get update" runs only when something must actually be fetched.
+#
+# Usage: scripts/deps.sh [--no-arm64-busybox]
+
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache="$top/.cache"
+
+packages=(
+	linux-source-6.12
+	build-essential make gcc bc flex bison libelf-dev libssl-dev
+	xz-utils cpio ccache
+	qemu-system-x86 qemu-system-arm
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	busybox-static
+	patch
+)
+
+t0=$(date +%s)
+step() { printf '[deps %4ds] %s\n' "$(($(date +%s) - t0))" "$*"; }
+
+with_busybox_arm64=1
+[ "${1:-}" = "--no-arm64-busybox" ] && with_busybox_arm64=0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" -eq 1 ] && return 0
+	step "apt-get update"
+	$sudo apt-get update -qq
+	apt_updated=1
+}
+
+installed() {
+	dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed
+}
+
+# 1. Host packages
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	step "all ${#packages[@]} packages present, apt skipped"
+else
+	step "installing: ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null; then
+		apt_update
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	step "installed ${#missing[@]} packages"
+fi
+
+# 2. Static arm64 busybox for the arm64 initramfs
+bb="$cache/busybox-arm64/bin/busybox"
+if [ "$with_busybox_arm64" -eq 1 ]; then
+	if [ -x "$bb" ]; then
+		step "arm64 busybox present: $bb"
+	else
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			step "dpkg --add-architecture arm64"
+			$sudo dpkg --add-architecture arm64
+			apt_updated=0
+		fi
+		dl=$(mktemp -d)
+		trap 'rm -rf "$dl"' EXIT
+		chmod 755 "$dl"	# apt-get download runs as _apt
+		step "apt-get download busybox-static:arm64"
+		if ! (cd "$dl" && apt-get download -qq busybox-static:arm64) 2>/dev/null; then
+			apt_update
+			(cd "$dl" && apt-get download -qq busybox-static:arm64)
+		fi
+		rm -rf "$cache/busybox-arm64"
+		mkdir -p "$cache/busybox-arm64"
+		dpkg-deb -x "$dl"/busybox-static_*_arm64.deb "$cache/busybox-arm64"
+		[ -x "$bb" ] || { echo "deps: $bb missing after extraction" >&2; exit 1; }
+		step "arm64 busybox extracted: $bb"
+	fi
+fi
+
+step "done"

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fp_smoke - guest and host FP/SIMD registers survive VM exits (arm64).
+ *
+ * The guest enables FP/SIMD (CPACR_EL1.FPEN), loads all 32 V registers with
+ * a pattern that changes every iteration and exits to userspace with the
+ * pattern still live (an MMIO store to a page outside every memslot, inside
+ * one asm block). At that exit the host reads the guest's V registers with
+ * KVM_GET_ONE_REG and, every SET_EVERY-th iteration, replaces them with
+ * KVM_SET_ONE_REG. Back in the guest the registers must hold exactly what
+ * the host saw or wrote; a GUEST_SYNC reports the guest's verdict. A last
+ * phase holds one pattern across LONG_EXITS exits without reloading it.
+ *
+ * The host thread does every KVM_RUN from inside an asm block that holds its
+ * own pattern in v0-v31 across the syscall, and hops between CPUs between
+ * iterations.
+ *
+ * What it catches: a guest FP state not saved at exit or not restored at
+ * entry (lazy trap paths included), one restored from another iteration or
+ * CPU, the one-reg interface reading or writing a stale copy, and host
+ * state clobbered by KVM_RUN.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "kselftest.h"
+#include "gfpu_test.h"
+
+#define NR_VREGS	32
+#define V_WORDS		(NR_VREGS * 2)
+
+#define ITERATIONS	1000	/* GUEST_SYNC exits, and as many FP exits */
+#define LONG_EXITS	1000	/* exits with one pattern held throughout */
+#define SET_EVERY	4	/* host writes the guest's V regs this often */
+#define MIGRATE_EVERY	16	/* host thread changes CPU this often */
+
+/* What the guest writes to the FP exit page: which phase it is in. */
+#define FP_EXIT_SHORT	1
+#define FP_EXIT_LONG	2
+
+#define CPACR_FPEN	(3ul << 20)	/* FP/SIMD at EL1 and EL0 */
+
+#define VREG_ID(n)	(KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
+			 KVM_REG_ARM_CORE_REG(fp_regs.vregs[n]))
+
+#define V_LOAD(a, b)	"ldp q" #a ", q" #b ", [%[in], #" #a "*16]\n\t"
+#define V_STORE(a, b)	"stp q" #a ", q" #b ", [%[out], #" #a "*16]\n\t"
+#define V_ALL(op)	op(0, 1) op(2, 3) op(4, 5) op(6, 7) op(8, 9)	\
+			op(10, 11) op(12, 13) op(14, 15) op(16, 17)	\
+			op(18, 19) op(20, 21) op(22, 23) op(24, 25)	\
+			op(26, 27) op(28, 29) op(30, 31)
+#define V_CLOBBERS	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7",	\
+			"v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
+			"v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", \
+			"v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"
+
+/* Load @in, exit @count times by storing @what to @mmio, store to @out. */
+static void guest_hold_vregs(const uint64_t *in, uint64_t *out,
+			     volatile uint64_t *mmio, uint64_t what,
+			     uint32_t count)
+{
+	asm volatile(V_ALL(V_LOAD)
+		     "1: str %[what], [%[mmio]]\n\t"
+		     "subs %w[count], %w[count], #1\n\t"
+		     "b.ne 1b\n\t"
+		     V_ALL(V_STORE)
+		     : [count] "+r" (count)
+		     : [in] "r" (in), [out] "r" (out), [mmio] "r" (mmio),
+		       [what] "r" (what)
+		     : "memory", "cc", V_CLOBBERS);
+}
+
+static void guest_code(volatile uint64_t *mmio)
+{
+	uint64_t in[V_WORDS], out[V_WORDS];
+	uint64_t i, dom;
+
+	/* The library enables FP already; a guest must not rely on it. */
+	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN, cpacr_el1);
+	isb();
+	GUEST_ASSERT((read_sysreg(cpacr_el1) & CPACR_FPEN) == CPACR_FPEN);
+
+	for (i = 0; i < ITERATIONS; i++) {
+		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_GUEST, i);
+		guest_hold_vregs(in, out, mmio, FP_EXIT_SHORT, 1);
+		dom = i % SET_EVERY ? GFPU_DOM_GUEST : GFPU_DOM_HOST_SET;
+		GUEST_SYNC2(i, gfpu_pattern_diff(out, NR_VREGS, dom, i));
+	}
+
+	gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_LONG, 0);
+	guest_hold_vregs(in, out, mmio, FP_EXIT_LONG, LONG_EXITS);
+	GUEST_SYNC2(ITERATIONS, gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_LONG, 0));
+
+	GUEST_DONE();
+}
+
+/* One check: how often it ran, how often it failed, the first failure. */
+struct check {
+	const char *name;
+	unsigned long runs, fails;
+	unsigned long first_seed;
+	uint64_t first_mask;
+};
+
+static void check_record(struct check *c, unsigned long seed, uint64_t bad)
+{
+	c->runs++;
+	if (!bad)
+		return;
+	if (!c->fails++) {
+		c->first_seed = seed;
+		c->first_mask = bad;
+	}
+}
+
+static void check_report(const struct check *c)
+{
+	if (c->fails)
+		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, V mask 0x%lx\n",
+			       c->name, c->fails, c->runs, c->first_seed,
+			       (unsigned long)c->first_mask);
+	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
+			 c->name, c->runs);
+}
+
+static struct check host_regs = { "host v0-v31 survive KVM_RUN" };
+static struct check guest_regs = { "guest v0-v31 survive exits" };
+static struct check get_reg = { "KVM_GET_ONE_REG returns the guest's live V regs" };
+static struct check set_reg = { "KVM_SET_ONE_REG reaches the guest's V regs" };
+static struct check long_regs = { "guest v0-v31 held across many exits" };
+
+/*
+ * KVM_RUN from inside an asm block that holds a host pattern in v0-v31
+ * across the syscall; the registers are compared afterwards. Retries on
+ * EINTR like vcpu_run().
+ */
+static void run_holding_vregs(struct kvm_vcpu *vcpu)
+{
+	static unsigned long seed;
+	uint64_t in[V_WORDS], out[V_WORDS];
+	long ret;
+
+	do {
+		register long x0 asm("x0") = vcpu->fd;
+		register long x1 asm("x1") = KVM_RUN;
+		register long x2 asm("x2") = 0;
+		register long x8 asm("x8") = __NR_ioctl;
+
+		seed++;
+		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
+		asm volatile(V_ALL(V_LOAD)
+			     "svc #0\n\t"
+			     V_ALL(V_STORE)
+			     : "+r" (x0)
+			     : "r" (x1), "r" (x2), "r" (x8),
+			       [in] "r" (in), [out] "r" (out)
+			     : "memory", V_CLOBBERS);
+		ret = x0;
+		check_record(&host_regs, seed,
+			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
+	} while (ret == -EINTR);
+
+	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
+	assert_on_unhandled_exception(vcpu);
+}
+
+static uint64_t vregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
+{
+	uint64_t words[V_WORDS];
+	int n;
+
+	for (n = 0; n < NR_VREGS; n++)
+		vcpu_get_reg(vcpu, VREG_ID(n), &words[2 * n]);
+	return gfpu_pattern_diff(words, NR_VREGS, dom, seed);
+}
+
+static void vregs_set(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
+{
+	uint64_t words[V_WORDS];
+	struct kvm_one_reg reg;
+	int n;
+
+	gfpu_pattern_fill(words, V_WORDS, dom, seed);
+	for (n = 0; n < NR_VREGS; n++) {
+		reg.id = VREG_ID(n);
+		reg.addr = (uint64_t)&words[2 * n];
+		vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
+	}
+}
+
+/* The guest is stopped at a short FP exit in iteration @i. */
+static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
+{
+	check_record(&get_reg, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
+	if (i % SET_EVERY)
+		return;
+	vregs_set(vcpu, GFPU_DOM_HOST_SET, i);
+	check_record(&set_reg, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
+}
+
+/* A page outside every memslot, mapped in the guest: stores to it exit. */
+static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
+{
+	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+
+	/* The ucall page sits right after memslot 0; take the next one. */
+	*gpa = vm->ucall_mmio_addr + vm->page_size;
+	virt_map(vm, gva, *gpa, 1);
+	return gva;
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned long syncs = 0, long_exits = 0, migrations = 0;
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	vm_paddr_t exit_gpa;
+	struct ucall uc;
+	bool done = false;
+	uint64_t what;
+	int ncpus;
+
+	ksft_print_header();
+	ksft_set_plan(6);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
+	run = vcpu->run;
+	ncpus = gfpu_migrate_init();
+	ksft_print_msg("%d iterations, %d long exits, host thread on %d CPUs\n",
+		       ITERATIONS, LONG_EXITS, ncpus);
+
+	while (!done) {
+		run_holding_vregs(vcpu);
+
+		if (run->exit_reason == KVM_EXIT_MMIO &&
+		    run->mmio.phys_addr == exit_gpa) {
+			TEST_ASSERT(run->mmio.is_write && run->mmio.len == 8,
+				    "unexpected access to the FP exit page");
+			memcpy(&what, run->mmio.data, sizeof(what));
+			if (what == FP_EXIT_SHORT) {
+				handle_fp_exit(vcpu, syncs);
+				continue;
+			}
+			TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
+			check_record(&long_regs, long_exits,
+				     vregs_diff(vcpu, GFPU_DOM_LONG, 0));
+			if (++long_exits % MIGRATE_EVERY == 0 &&
+			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
+				migrations++;
+			continue;
+		}
+
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] == syncs,
+				    "guest at iteration %lu, host expected %lu",
+				    (unsigned long)uc.args[0], syncs);
+			if (syncs < ITERATIONS)
+				check_record(&guest_regs, syncs, uc.args[1]);
+			else
+				check_record(&long_regs, syncs, uc.args[1]);
+			if (++syncs % MIGRATE_EVERY == 0 &&
+			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
+				migrations++;
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit: %s, ucall %lu",
+				  exit_reason_str(run->exit_reason),
+				  (unsigned long)uc.cmd);
+		}
+	}
+	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
+		       syncs, long_exits, migrations, host_regs.runs);
+	kvm_vm_free(vm);
+
+	check_report(&guest_regs);
+	check_report(&get_reg);
+	check_report(&set_reg);
+	check_report(&long_regs);
+	check_report(&host_regs);
+	if (gfpu_print_stats())
+		ksft_test_result_pass("gfpu stats readable\n");
+	else
+		ksft_test_result_skip("gfpu stats: no %s (baseline kernel?)\n",
+				      GFPU_STATS_PATH);
+	ksft_finished();
+}

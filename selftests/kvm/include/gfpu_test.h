@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the gfpu KVM selftests. Everything here that guest code
+ * calls is static inline and uses no libc, so that it runs in the guest too.
+ */
+#ifndef SELFTEST_KVM_GFPU_TEST_H
+#define SELFTEST_KVM_GFPU_TEST_H
+
+#include <stdint.h>
+
+/* The framework's counters; absent on a baseline kernel. */
+#define GFPU_STATS_PATH	"/sys/kernel/debug/gfpu/stats"
+
+/* Number of 64-bit words in the FP register file a test compares. */
+#define GFPU_MAX_WORDS	64
+
+/*
+ * gfpu_pattern_word() - word @word of the register pattern for @seed.
+ *
+ * A mixing function (splitmix64 finaliser), so that every register of every
+ * iteration holds a different, non-zero-looking value: a register restored
+ * from the wrong iteration, the wrong vCPU or the host never matches.
+ * Domains keep the users apart: guest and host patterns never collide.
+ */
+static inline uint64_t gfpu_pattern_word(uint64_t domain, uint64_t seed,
+					 unsigned int word)
+{
+	uint64_t z = (domain << 48) ^ (seed << 8) ^ word;
+
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline void gfpu_pattern_fill(uint64_t *buf, unsigned int nwords,
+				     uint64_t domain, uint64_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < nwords; i++)
+		buf[i] = gfpu_pattern_word(domain, seed, i);
+}
+
+/* Bit n set in the result: 128-bit register n differs from the pattern. */
+static inline uint64_t gfpu_pattern_diff(const uint64_t *buf,
+					 unsigned int nregs,
+					 uint64_t domain, uint64_t seed)
+{
+	uint64_t bad = 0;
+	unsigned int i;
+
+	for (i = 0; i < nregs * 2; i++)
+		if (buf[i] != gfpu_pattern_word(domain, seed, i))
+			bad |= 1ull << (i / 2);
+	return bad;
+}
+
+enum gfpu_domain {
+	GFPU_DOM_GUEST = 1,	/* loaded by the guest itself */
+	GFPU_DOM_HOST_SET,	/* written into the guest by the host */
+	GFPU_DOM_HOST,		/* the host thread's own registers */
+	GFPU_DOM_LONG,		/* held by the guest across many exits */
+};
+
+/* Host only, lib/gfpu_util.c */
+#include <stdbool.h>
+
+bool gfpu_print_stats(void);
+int gfpu_migrate_init(void);
+int gfpu_migrate(unsigned long iteration);
+
+#endif /* SELFTEST_KVM_GFPU_TEST_H */

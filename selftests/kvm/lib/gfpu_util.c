@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side helpers shared by the gfpu KVM selftests.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kselftest.h"
+#include "gfpu_test.h"
+
+/**
+ * gfpu_print_stats() - print the framework's counters as TAP diagnostics.
+ *
+ * Return: false when the stats file does not exist (a baseline kernel, or
+ * no debugfs), true otherwise.
+ */
+bool gfpu_print_stats(void)
+{
+	char line[256];
+	FILE *f;
+
+	f = fopen(GFPU_STATS_PATH, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		ksft_print_msg("gfpu stats: %s\n", line);
+	}
+	fclose(f);
+	return true;
+}
+
+static cpu_set_t gfpu_cpus;
+static int gfpu_ncpus;
+
+/**
+ * gfpu_migrate_init() - remember the CPUs this thread may run on.
+ *
+ * Return: how many there are; with fewer than two, gfpu_migrate() does
+ * nothing.
+ */
+int gfpu_migrate_init(void)
+{
+	if (sched_getaffinity(0, sizeof(gfpu_cpus), &gfpu_cpus))
+		return 0;
+	gfpu_ncpus = CPU_COUNT(&gfpu_cpus);
+	return gfpu_ncpus;
+}
+
+/**
+ * gfpu_migrate() - pin the calling thread to the next allowed CPU.
+ * @iteration: picks the CPU, round robin over the allowed ones.
+ *
+ * Moving the thread that owns a vCPU between physical CPUs, between two
+ * KVM_RUNs, is what makes per-CPU FP ownership tracking go wrong.
+ *
+ * Return: the CPU now pinned to, or -1 when there is nothing to migrate to.
+ */
+int gfpu_migrate(unsigned long iteration)
+{
+	unsigned int nth, cpu, seen = 0;
+	cpu_set_t one;
+
+	if (gfpu_ncpus < 2)
+		return -1;
+	nth = iteration % gfpu_ncpus;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &gfpu_cpus) || seen++ != nth)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return -1;
+		return cpu;
+	}
+	return -1;
+}

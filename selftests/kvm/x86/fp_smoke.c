@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fp_smoke - guest and host SSE registers survive VM exits.
+ *
+ * The guest loads all sixteen xmm registers with a pattern that changes
+ * every iteration and exits to userspace with the pattern still live in the
+ * registers (an OUT to a private port, inside one asm block). At that exit
+ * the host reads the guest's registers with KVM_GET_FPU and, every
+ * SET_EVERY-th iteration, replaces them with KVM_SET_FPU. Back in the
+ * guest, the registers must hold exactly what the host saw or wrote. Then a
+ * GUEST_SYNC reports the guest's verdict. A last phase holds one pattern
+ * across LONG_EXITS exits without reloading it.
+ *
+ * The host thread does every KVM_RUN from inside an asm block that holds its
+ * own pattern in xmm0-xmm15 across the syscall, so a hypervisor that hands
+ * the host back guest (or stale) registers is caught too. Between
+ * iterations the thread hops between CPUs.
+ *
+ * What it catches: a guest FP state not saved at exit or not restored at
+ * entry, one restored from another iteration or CPU, KVM_GET/SET_FPU
+ * reading or writing a stale copy, and host state clobbered by KVM_RUN.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "kselftest.h"
+#include "gfpu_test.h"
+
+#define NR_XMM		16
+#define XMM_WORDS	(NR_XMM * 2)
+
+#define ITERATIONS	1000	/* GUEST_SYNC exits, and as many FP exits */
+#define LONG_EXITS	1000	/* exits with one pattern held throughout */
+#define SET_EVERY	4	/* host writes the guest's xmm this often */
+#define MIGRATE_EVERY	16	/* host thread changes CPU this often */
+
+#define FP_PORT		0x1001	/* exit with the iteration's pattern live */
+#define FP_PORT_LONG	0x1002	/* exit during the long phase */
+
+#define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
+#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
+#define XMM_ALL(op)	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
+			op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
+			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+			"xmm12", "xmm13", "xmm14", "xmm15"
+
+/* Load @in, exit @count times through @port, store to @out. */
+static void guest_hold_xmm(const uint64_t *in, uint64_t *out,
+			   uint16_t port, uint32_t count)
+{
+	asm volatile(XMM_ALL(XMM_LOAD)
+		     "1: outb %%al, %%dx\n\t"
+		     "dec %%ecx\n\t"
+		     "jnz 1b\n\t"
+		     XMM_ALL(XMM_STORE)
+		     : "+c" (count)
+		     : [in] "r" (in), [out] "r" (out), "a" (0), "d" (port)
+		     : "memory", XMM_CLOBBERS);
+}
+
+static void guest_code(void)
+{
+	uint64_t in[XMM_WORDS], out[XMM_WORDS];
+	uint64_t i, dom;
+
+	GUEST_ASSERT(get_cr4() & X86_CR4_OSFXSR);
+
+	for (i = 0; i < ITERATIONS; i++) {
+		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_GUEST, i);
+		guest_hold_xmm(in, out, FP_PORT, 1);
+		dom = i % SET_EVERY ? GFPU_DOM_GUEST : GFPU_DOM_HOST_SET;
+		GUEST_SYNC2(i, gfpu_pattern_diff(out, NR_XMM, dom, i));
+	}
+
+	gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_LONG, 0);
+	guest_hold_xmm(in, out, FP_PORT_LONG, LONG_EXITS);
+	GUEST_SYNC2(ITERATIONS, gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_LONG, 0));
+
+	GUEST_DONE();
+}
+
+/* One check: how often it ran, how often it failed, the first failure. */
+struct check {
+	const char *name;
+	unsigned long runs, fails;
+	unsigned long first_seed;
+	uint64_t first_mask;
+};
+
+static void check_record(struct check *c, unsigned long seed, uint64_t bad)
+{
+	c->runs++;
+	if (!bad)
+		return;
+	if (!c->fails++) {
+		c->first_seed = seed;
+		c->first_mask = bad;
+	}
+}
+
+static void check_report(const struct check *c)
+{
+	if (c->fails)
+		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, xmm mask 0x%lx\n",
+			       c->name, c->fails, c->runs, c->first_seed,
+			       (unsigned long)c->first_mask);
+	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
+			 c->name, c->runs);
+}
+
+static struct check host_regs = { "host xmm0-15 survive KVM_RUN" };
+static struct check guest_regs = { "guest xmm0-15 survive exits" };
+static struct check get_fpu = { "KVM_GET_FPU returns the guest's live xmm" };
+static struct check set_fpu = { "KVM_SET_FPU reaches the guest's xmm" };
+static struct check long_regs = { "guest xmm0-15 held across many exits" };
+
+/*
+ * KVM_RUN from inside an asm block that holds a host pattern in xmm0-15
+ * across the syscall; the registers are compared afterwards. Retries on
+ * EINTR like vcpu_run().
+ */
+static void run_holding_xmm(struct kvm_vcpu *vcpu)
+{
+	static unsigned long seed;
+	uint64_t in[XMM_WORDS], out[XMM_WORDS];
+	long ret;
+
+	do {
+		seed++;
+		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_HOST, seed);
+		asm volatile(XMM_ALL(XMM_LOAD)
+			     "syscall\n\t"
+			     XMM_ALL(XMM_STORE)
+			     : "=a" (ret)
+			     : "0" ((long)__NR_ioctl), "D" ((long)vcpu->fd),
+			       "S" ((long)KVM_RUN), "d" (0L),
+			       [in] "r" (in), [out] "r" (out)
+			     : "rcx", "r11", "memory", XMM_CLOBBERS);
+		check_record(&host_regs, seed,
+			     gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, seed));
+	} while (ret == -EINTR);
+
+	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
+	assert_on_unhandled_exception(vcpu);
+}
+
+static uint64_t fpu_diff(const struct kvm_fpu *fpu, uint64_t dom, uint64_t seed)
+{
+	uint64_t words[XMM_WORDS];
+
+	memcpy(words, fpu->xmm, sizeof(words));
+	return gfpu_pattern_diff(words, NR_XMM, dom, seed);
+}
+
+/* The guest is stopped at FP_PORT in iteration @i: check, maybe replace. */
+static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
+{
+	uint64_t words[XMM_WORDS];
+	struct kvm_fpu fpu;
+
+	vcpu_fpu_get(vcpu, &fpu);
+	check_record(&get_fpu, i, fpu_diff(&fpu, GFPU_DOM_GUEST, i));
+	if (i % SET_EVERY)
+		return;
+
+	gfpu_pattern_fill(words, XMM_WORDS, GFPU_DOM_HOST_SET, i);
+	memcpy(fpu.xmm, words, sizeof(words));
+	vcpu_fpu_set(vcpu, &fpu);
+	vcpu_fpu_get(vcpu, &fpu);
+	check_record(&set_fpu, i, fpu_diff(&fpu, GFPU_DOM_HOST_SET, i));
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned long syncs = 0, long_exits = 0, migrations = 0;
+	struct kvm_vcpu *vcpu;
+	struct kvm_fpu fpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	bool done = false;
+	int ncpus;
+
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
+
+	ksft_print_header();
+	ksft_set_plan(6);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	ncpus = gfpu_migrate_init();
+	ksft_print_msg("%d iterations, %d long exits, host thread on %d CPUs\n",
+		       ITERATIONS, LONG_EXITS, ncpus);
+
+	while (!done) {
+		run_holding_xmm(vcpu);
+
+		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
+		    vcpu->run->io.port == FP_PORT) {
+			handle_fp_exit(vcpu, syncs);
+			continue;
+		}
+		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
+		    vcpu->run->io.port == FP_PORT_LONG) {
+			vcpu_fpu_get(vcpu, &fpu);
+			check_record(&long_regs, long_exits,
+				     fpu_diff(&fpu, GFPU_DOM_LONG, 0));
+			if (++long_exits % MIGRATE_EVERY == 0 &&
+			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
+				migrations++;
+			continue;
+		}
+
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] == syncs,
+				    "guest at iteration %lu, host expected %lu",
+				    (unsigned long)uc.args[0], syncs);
+			if (syncs < ITERATIONS)
+				check_record(&guest_regs, syncs, uc.args[1]);
+			else
+				check_record(&long_regs, syncs, uc.args[1]);
+			if (++syncs % MIGRATE_EVERY == 0 &&
+			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
+				migrations++;
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit: %s, ucall %lu",
+				  exit_reason_str(vcpu->run->exit_reason),
+				  (unsigned long)uc.cmd);
+		}
+	}
+	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
+		       syncs, long_exits, migrations, host_regs.runs);
+	kvm_vm_free(vm);
+
+	check_report(&guest_regs);
+	check_report(&get_fpu);
+	check_report(&set_fpu);
+	check_report(&long_regs);
+	check_report(&host_regs);
+	if (gfpu_print_stats())
+		ksft_test_result_pass("gfpu stats readable\n");
+	else
+		ksft_test_result_skip("gfpu stats: no %s (baseline kernel?)\n",
+				      GFPU_STATS_PATH);
+	ksft_finished();
+}
