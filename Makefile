@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gfpu: the project's entry points.  Inside a kernel tree (virt/gfpu,
+# see scripts/jury-rig.sh) Kbuild reads ./Kbuild and never this file.
+#
+#   make check-model            the userspace model (both arches)
+#   make kernel ARCH=... [FRAMEWORK=y|n]
+#   make qemu ARCH=... [POLICY=...]
+#   make check-kernel           both arches, framework on and off
+#   make run                    the main job: build, boot, summarise
+#   make test                   every test tier: model, then kernel
+#   make patch                  the framework as a patch series on stdout
+
+ARCH ?= x86_64
+export ARCH
+
+check-model:
+	$(MAKE) -C selftests/model check
+
+kernel qemu boot initramfs selftests check-kernel patch deps source jury-rig:
+	$(MAKE) -C kernel $@
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+clean:
+	$(MAKE) -C selftests/model clean
+
+.PHONY: check-model kernel qemu boot initramfs selftests check-kernel patch \
+	deps source jury-rig run test clean

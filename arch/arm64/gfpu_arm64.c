@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gfpu arm64 backend: FPSIMD/SVE ownership on top of the host's fpsimd
+ * context tracking (seed 000, with what upstream learnt since).
+ *
+ * The guest's state is restored lazily, on the first trapped guest FP/SVE
+ * access.  The host's state is saved either eagerly at vcpu load
+ * (default; upstream since 2025) or lazily in that same trap (seed 000,
+ * GFPU_POLICY_LAZY_HOST).  After every exit with the guest's state live,
+ * the state is bound to the CPU before interrupts come back, so that
+ * kernel-mode NEON in a softirq saves it into the vCPU, not over the task.
+ *
+ * Owner and host tracking, per CPU:
+ *   NONE  - TIF_FOREIGN_FPSTATE is set for the vCPU task: nothing live.
+ *   HOST  - lazy policy only: the vCPU task's own state, bound to it.
+ *   GUEST - the vCPU's state, bound to the CPU once gfpu_exit_sync() ran.
+ * Anything that takes the registers (context switch, kernel_neon_begin)
+ * saves what is bound and sets TIF_FOREIGN_FPSTATE, which is what
+ * gfpu_arch_still_live() reads.
+ */
+#include "../../core/gfpu_core.h"
+#include "gfpu_arm64_hw.h"
+
+int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
+{
+	v->arch.sve_vl = 0;
+	return 0;
+}
+
+void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v)
+{
+	gfpu_arm64_hw_alloc_sve(v, 0);
+}
+
+int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
+{
+	int ret = 0;
+
+	if (pid_changed)
+		ret = gfpu_arm64_hw_map_host(v);
+	if (!ret)
+		v->arch.finalized = true;
+	return ret;
+}
+
+bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	return gfpu_arm64_hw_regs_live();
+}
+
+void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
+{
+	if (!v->in_run)
+		return;
+
+	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST)) {
+		/* Leave the host's state live; the trap saves it if needed. */
+		if (c->owner == GFPU_OWNER_NONE && gfpu_arm64_hw_regs_live()) {
+			v->arch.host_sve = gfpu_arm64_hw_host_sve();
+			gfpu_set_owner(c, GFPU_OWNER_HOST, v);
+		}
+		if (c->owner == GFPU_OWNER_HOST)
+			return;
+	}
+
+	/*
+	 * The guest will clobber the registers and VM exit leaves EL0 SVE
+	 * untrapped, so nothing may stay bound to this CPU: a task whose
+	 * binding survived would return to userspace with guest values and
+	 * the wrong trap.  The host's own state needs saving only at the
+	 * first load of a run; on sched_in it is still in memory from then,
+	 * since nothing in KVM_RUN reloads it (seed 003).
+	 */
+	if (sched_in)
+		gfpu_arm64_hw_flush_cpu();
+	else
+		gfpu_arm64_hw_save_flush(v);
+	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+}
+
+void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	/* Whatever is not the guest's stays behind the trap. */
+	gfpu_arm64_hw_set_trap(c->owner != GFPU_OWNER_GUEST);
+}
+
+void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	if (c->owner == GFPU_OWNER_HOST) {
+		/*
+		 * Lazy host save.  The size must follow the task's TIF_SVE,
+		 * or SVE state is cut down to FPSIMD while TIF_SVE still says
+		 * the task's SVE copy is valid (the bug upstream removed lazy
+		 * host save for).
+		 */
+		bool sve = v->arch.host_sve;
+
+		if (GFPU_MUTANT(lazy_save_ignores_sve))
+			sve = false;
+		gfpu_arm64_hw_host_save(v, sve);
+		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+	}
+	gfpu_arm64_hw_guest_restore(v, v->arch.sve_vl);
+	gfpu_arm64_hw_set_trap(false);
+	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
+}
+
+void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			 unsigned int exit_flags)
+{
+	if (c->owner != GFPU_OWNER_GUEST)
+		return;
+	if (GFPU_MUTANT(skip_ctxsync_bind))
+		return;
+	gfpu_arm64_hw_guest_bind(v, v->arch.sve_vl);
+}
+
+void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_arm64_hw_save_flush(v);
+	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+}
+
+void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
+{
+	switch (c->owner) {
+	case GFPU_OWNER_GUEST:
+		gfpu_arch_flush_guest(v, c);
+		break;
+	case GFPU_OWNER_HOST:
+		/*
+		 * The guest never touched FP: the host's state is still
+		 * live, but VM exit left EL0 SVE untrapped.  Rebind so the
+		 * trap follows TIF_SVE again.
+		 */
+		if (!GFPU_MUTANT(lazy_put_skips_rebind))
+			gfpu_arm64_hw_host_rebind();
+		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+void gfpu_arch_run_exit(struct gfpu_vcpu *v)
+{
+}
+
+static int gfpu_arm64_set_vl(struct gfpu_vcpu *v, u64 vl)
+{
+	int ret;
+
+	if (v->arch.finalized)
+		return -EBUSY;
+	if (vl && (vl % GFPU_SVE_VL_MIN || vl > gfpu_arm64_hw_max_vl()))
+		return -EINVAL;
+	ret = gfpu_arm64_hw_alloc_sve(v, vl);
+	if (ret)
+		return ret;
+	v->arch.sve_vl = vl;
+	v->stats.reallocs++;
+	return 0;
+}
+
+int gfpu_arch_feature_change(struct gfpu_vcpu *v,
+			     const struct gfpu_feature *f)
+{
+	if (f->kind != GFPU_FEAT_SVE_VL)
+		return -EINVAL;
+	return gfpu_arm64_set_vl(v, f->value);
+}
+
+/*
+ * Size of register @id for this vCPU; -ENOENT when the vCPU has no such
+ * register, -EINVAL when it exists but cannot be reached this way.
+ */
+static int gfpu_arm64_reg_size(const struct gfpu_vcpu *v, u64 id)
+{
+	unsigned int cls = GFPU_ARM64_REG_CLASS(id);
+	unsigned int n = GFPU_ARM64_REG_NUM(id);
+	u32 vl = v->arch.sve_vl;
+
+	switch (cls) {
+	case GFPU_ARM64_V:
+		if (n >= 32)
+			return -ENOENT;
+		/* With SVE, V is only reachable as the low bits of Z. */
+		return vl ? -EINVAL : 16;
+	case GFPU_ARM64_FPSR:
+	case GFPU_ARM64_FPCR:
+		return n ? -ENOENT : 4;
+	case GFPU_ARM64_Z:
+		return vl && n < 32 ? (int)vl : -ENOENT;
+	case GFPU_ARM64_P:
+		return vl && n < 16 ? (int)vl / 8 : -ENOENT;
+	case GFPU_ARM64_FFR:
+		return vl && !n ? (int)vl / 8 : -ENOENT;
+	default:
+		return -ENOENT;
+	}
+}
+
+static int gfpu_arm64_reg_check(const struct gfpu_vcpu *v, u64 id, u32 size)
+{
+	int want = gfpu_arm64_reg_size(v, id);
+
+	if (want < 0)
+		return want;
+	return size == (u32)want ? want : -EINVAL;
+}
+
+int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	int ret = gfpu_arm64_reg_check(v, id, size);
+
+	if (ret < 0)
+		return ret;
+	gfpu_arm64_hw_reg_copy(v, GFPU_ARM64_REG_CLASS(id),
+			       GFPU_ARM64_REG_NUM(id), buf, size, false);
+	return ret;
+}
+
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
+			u32 size)
+{
+	int ret = gfpu_arm64_reg_check(v, id, size);
+
+	if (ret < 0)
+		return ret;
+	gfpu_arm64_hw_reg_copy(v, GFPU_ARM64_REG_CLASS(id),
+			       GFPU_ARM64_REG_NUM(id), (void *)buf, size, true);
+	return 0;
+}

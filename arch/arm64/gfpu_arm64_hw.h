@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu arm64 hardware layer: the only operations the backend may use to
+ * touch registers or the host's FPSIMD tracking.  The kernel implements
+ * them on arch/arm64/kernel/fpsimd.c and the hyp switch code; the
+ * userspace model implements them on a simulated CPU.
+ *
+ * Primitives that move state count the transfer with gfpu_count_save() or
+ * gfpu_count_restore() and do nothing (count nothing) when there is
+ * nothing to move.
+ */
+#ifndef _GFPU_ARM64_HW_H
+#define _GFPU_ARM64_HW_H
+
+struct gfpu_vcpu;
+
+/* Map what hyp needs of the current task (seed 000's run_map_fp). */
+int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v);
+
+/* Largest vector length this host supports for guests, 0 without SVE. */
+u32 gfpu_arm64_hw_max_vl(void);
+
+/* Someone's state is live: the current task's TIF_FOREIGN_FPSTATE clear. */
+bool gfpu_arm64_hw_regs_live(void);
+
+/* The current task's TIF_SVE. */
+bool gfpu_arm64_hw_host_sve(void);
+
+/* fpsimd_save_and_flush_cpu_state(): save whatever is bound, unbind. */
+void gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v);
+
+/* fpsimd_flush_cpu_state(): unbind without saving. */
+void gfpu_arm64_hw_flush_cpu(void);
+
+/* Save the host task's live registers into it (as SVE when @sve). */
+void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve);
+
+/* Rebind the host task's live state to the CPU, EL0 traps per TIF_SVE. */
+void gfpu_arm64_hw_host_rebind(void);
+
+/* Load the vCPU's state (SVE at @vl when @vl != 0) and its ZCR. */
+void gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
+
+/* Bind the vCPU's live state to the CPU for kernel-mode NEON; irqs off. */
+void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl);
+
+/* Arm (true) or disarm the guest FP/SVE access trap for the next entry. */
+void gfpu_arm64_hw_set_trap(bool armed);
+
+/* (Re)allocate the vCPU's SVE storage for @vl; 0 frees it. */
+int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl);
+
+/*
+ * Copy register @cls/@n of the vCPU's in-memory state to (@write false) or
+ * from @buf; the backend has validated the id and @size.
+ */
+void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
+			    unsigned int n, void *buf, u32 size, bool write);
+
+#endif /* _GFPU_ARM64_HW_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu x86 backend: per-vCPU state, xfeature bits and state ids.
+ */
+#ifndef _GFPU_ARCH_X86_H
+#define _GFPU_ARCH_X86_H
+
+/* XSAVE feature bits (SDM vol. 1, 13.1). */
+#define GFPU_XF_FP		(1ULL << 0)
+#define GFPU_XF_SSE		(1ULL << 1)
+#define GFPU_XF_YMM		(1ULL << 2)
+#define GFPU_XF_OPMASK		(1ULL << 5)
+#define GFPU_XF_ZMM_HI256	(1ULL << 6)
+#define GFPU_XF_HI16_ZMM	(1ULL << 7)
+#define GFPU_XF_PKRU		(1ULL << 9)
+#define GFPU_XF_XTILECFG	(1ULL << 17)
+#define GFPU_XF_XTILEDATA	(1ULL << 18)
+#define GFPU_XF_AVX512		(GFPU_XF_OPMASK | GFPU_XF_ZMM_HI256 | \
+				 GFPU_XF_HI16_ZMM)
+#define GFPU_XF_AMX		(GFPU_XF_XTILECFG | GFPU_XF_XTILEDATA)
+/* Features whose buffer space is allocated on demand, armed by XFD. */
+#define GFPU_XF_DYNAMIC		GFPU_XF_XTILEDATA
+#define GFPU_XF_NR		19
+
+/* uAPI XSAVE layout (non-compacted), as in struct kvm_xsave. */
+#define GFPU_XSAVE_MXCSR	24
+#define GFPU_XSAVE_HDR		512
+#define GFPU_XSAVE_HDR_SIZE	64
+#define GFPU_XSAVE_LEGACY_SIZE	4096	/* KVM_GET/SET_XSAVE */
+
+/* State ids for gfpu_get_state()/gfpu_set_state(). */
+enum gfpu_x86_state_id {
+	GFPU_X86_XSAVE,		/* struct kvm_xsave region, size >= 4096 */
+	GFPU_X86_XCR0,		/* u64 */
+	GFPU_X86_XFD_ERR,	/* u64 */
+};
+
+/**
+ * struct gfpu_arch_vcpu - x86 backend state of one vCPU
+ * @xcr0: guest XCR0, loaded only inside the irqs-off entry window.
+ * @supported: xfeatures the guest's CPUID enumerates.
+ * @xfd_err: guest IA32_XFD_ERR while the guest is not running.
+ * @swapped: the guest fpstate is the current task's fpstate.
+ * @xfd_passthrough: guest XFD writes reach the MSR without an exit (the
+ *	buffer already holds every permitted dynamic feature), so XFD must
+ *	be read back after each exit.
+ */
+struct gfpu_arch_vcpu {
+	u64 xcr0;
+	u64 supported;
+	u64 xfd_err;
+	bool swapped;
+	bool xfd_passthrough;
+};
+
+#endif /* _GFPU_ARCH_X86_H */

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gfpu x86 backend: XSAVE state on top of the host's fpstate tracking
+ * (seeds 001 and 002, with what upstream learnt since).
+ *
+ * Nothing foreign is ever left live behind a trap (LazyFP,
+ * CVE-2018-3665): the guest fpstate is made the current task's fpstate
+ * for the whole KVM_RUN (default) or at every vcpu load/put
+ * (GFPU_POLICY_SWAP_LOADPUT), and loaded eagerly.  Because the guest
+ * fpstate *is* the task's fpstate while swapped in, preemption and
+ * kernel-mode FPU save guest registers into the guest buffer, never into
+ * the VMM's (the seed 001 thread's bug); TIF_NEED_FPU_LOAD then tells
+ * gfpu_guest_enter() to reload it.
+ *
+ * Guest XCR0 is live only between gfpu_guest_enter() and gfpu_exit_sync().
+ * The guest buffer grows for dynamic features (AMX tile data) either when
+ * the guest enables them through XCR0/XFD writes (seed 002) or up front
+ * from the guest CPUID (GFPU_POLICY_REALLOC_CPUID, upstream).  Once the
+ * buffer holds every permitted dynamic feature, guest XFD writes are no
+ * longer intercepted and XFD is read back after each exit.  The buffer
+ * never holds a component in XSTATE_BV that its XFD disables, so no XRSTOR
+ * of it can raise #NM in the host.
+ */
+#include "../../core/gfpu_core.h"
+#include "gfpu_x86_hw.h"
+
+int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
+{
+	v->arch.xcr0 = GFPU_XF_FP;
+	v->arch.supported = GFPU_XF_FP | GFPU_XF_SSE;
+	return gfpu_x86_hw_init(v);
+}
+
+void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v)
+{
+	gfpu_x86_hw_destroy(v);
+}
+
+int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
+{
+	return 0;
+}
+
+bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	if (!gfpu_x86_hw_regs_live())
+		return false;
+	return (c->owner == GFPU_OWNER_GUEST) == v->arch.swapped;
+}
+
+static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_x86_hw_swap(v, true);
+	v->arch.swapped = true;
+	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
+}
+
+static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_x86_hw_swap(v, false);
+	v->arch.swapped = false;
+	gfpu_set_owner(c, GFPU_OWNER_HOST, v);
+}
+
+void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
+{
+	if (!v->in_run || v->arch.swapped)
+		return;
+	/* Once per run (seed 001), or at every load (the design before). */
+	if (!sched_in || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
+		gfpu_x86_swap_in(v, c);
+}
+
+void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
+{
+	if (!v->in_run || !v->arch.swapped)
+		return;
+	/*
+	 * Swapped for the run: a sched_out leaves the guest fpstate current,
+	 * and the context switch saves the registers into it.
+	 */
+	if (!sched_out || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
+		gfpu_x86_swap_out(v, c);
+}
+
+void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	GFPU_WARN_ON(!v->arch.swapped);
+	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
+	if (c->owner != GFPU_OWNER_GUEST &&
+	    !GFPU_MUTANT(enter_ignores_need_load)) {
+		gfpu_x86_hw_reload(v);
+		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
+	}
+	gfpu_x86_hw_load_guest_xcr(v, v->arch.xcr0);
+	if (v->arch.xfd_err)
+		gfpu_x86_hw_write_xfd_err(v->arch.xfd_err);
+}
+
+void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	/* x86 never arms an FP trap: see LazyFP above. */
+	GFPU_WARN_ON(1);
+}
+
+void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			 unsigned int exit_flags)
+{
+	if (!GFPU_MUTANT(guest_xcr0_left_live))
+		gfpu_x86_hw_load_host_xcr(v);
+	if (v->arch.xfd_passthrough && !GFPU_MUTANT(skip_xfd_sync))
+		gfpu_x86_hw_sync_xfd(v);
+	/*
+	 * XFD_ERR only changes on an XFD-caused #NM, which needs XFD armed;
+	 * otherwise it still holds what entry loaded.  Save it, then make
+	 * sure the host never sees a guest value.
+	 */
+	if ((exit_flags & GFPU_EXIT_NM) && gfpu_x86_hw_fpstate_xfd(v))
+		v->arch.xfd_err = gfpu_x86_hw_read_xfd_err();
+	if (v->arch.xfd_err && !GFPU_MUTANT(xfd_err_left_live))
+		gfpu_x86_hw_write_xfd_err(0);
+}
+
+void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_x86_hw_save_current(v);
+	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+}
+
+void gfpu_arch_run_exit(struct gfpu_vcpu *v)
+{
+	GFPU_WARN_ON(v->arch.swapped);
+}
+
+/* === Feature changes and reallocation ================================ */
+
+/* The architectural rules for an XCR0 value, as XSETBV checks them. */
+static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
+{
+	if (!(xcr0 & GFPU_XF_FP) || (xcr0 & ~v->arch.supported))
+		return false;
+	if ((xcr0 & GFPU_XF_YMM) && !(xcr0 & GFPU_XF_SSE))
+		return false;
+	if ((xcr0 & GFPU_XF_AVX512) &&
+	    ((xcr0 & GFPU_XF_AVX512) != GFPU_XF_AVX512 ||
+	     !(xcr0 & GFPU_XF_YMM)))
+		return false;
+	if ((xcr0 & GFPU_XF_AMX) && (xcr0 & GFPU_XF_AMX) != GFPU_XF_AMX)
+		return false;
+	return true;
+}
+
+/*
+ * Make room for the dynamic features in @want.  Seed 002 grows on the
+ * guest's XCR0/XFD writes; with GFPU_POLICY_REALLOC_CPUID the buffer was
+ * grown at KVM_SET_CPUID2 time and a write never reallocates.
+ */
+static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
+{
+	u64 missing = want & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_fpstate_features(v);
+	int ret;
+
+	if (!missing)
+		return 0;
+	if (missing & ~gfpu_x86_hw_guest_perm(v))
+		return -EPERM;
+	ret = gfpu_x86_hw_fpstate_grow(v, gfpu_x86_hw_fpstate_features(v) |
+				       missing);
+	if (ret)
+		return ret;
+	v->stats.reallocs++;
+	return 0;
+}
+
+static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
+{
+	u64 dyn = v->arch.supported & GFPU_XF_DYNAMIC;
+
+	v->arch.xfd_passthrough = dyn &&
+		(gfpu_x86_hw_fpstate_features(v) & dyn) == dyn;
+}
+
+static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
+{
+	u64 usable = xcr0 & ~gfpu_x86_hw_fpstate_xfd(v);
+	int ret;
+
+	if (!gfpu_x86_xcr0_valid(v, xcr0))
+		return -EINVAL;
+	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
+		ret = gfpu_x86_make_room(v, usable);
+		if (ret)
+			return ret;
+	} else if (usable & GFPU_XF_DYNAMIC &
+		   ~gfpu_x86_hw_fpstate_features(v)) {
+		return -EINVAL;
+	}
+	v->arch.xcr0 = xcr0;
+	gfpu_x86_update_passthrough(v);
+	return 0;
+}
+
+static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
+{
+	u64 usable = v->arch.xcr0 & ~xfd;
+	int ret;
+
+	if (xfd & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+		return -EINVAL;
+	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
+		ret = gfpu_x86_make_room(v, usable);
+		if (ret)
+			return ret;
+	}
+	/*
+	 * A component XFD disables is in its init state as far as XSAVE
+	 * is concerned; drop it from the buffer too so that no XRSTOR
+	 * under this XFD sees it in XSTATE_BV.
+	 */
+	if (!GFPU_MUTANT(xfd_keeps_xstate_bv))
+		gfpu_x86_hw_fpstate_drop(v, xfd);
+	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
+	gfpu_x86_update_passthrough(v);
+	return 0;
+}
+
+static int gfpu_x86_set_cpuid(struct gfpu_vcpu *v, u64 features)
+{
+	int ret;
+
+	if (!(features & GFPU_XF_FP) ||
+	    (features & ~gfpu_x86_hw_host_xfeatures()))
+		return -EINVAL;
+	if (features & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_guest_perm(v))
+		return -EPERM;
+	if (gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
+		ret = gfpu_x86_make_room(v, features);
+		if (ret)
+			return ret;
+	}
+	v->arch.supported = features;
+	gfpu_x86_update_passthrough(v);
+	return 0;
+}
+
+int gfpu_arch_feature_change(struct gfpu_vcpu *v,
+			     const struct gfpu_feature *f)
+{
+	switch (f->kind) {
+	case GFPU_FEAT_XCR0:
+		return gfpu_x86_set_xcr0(v, f->value);
+	case GFPU_FEAT_XFD:
+		return gfpu_x86_set_xfd(v, f->value);
+	case GFPU_FEAT_XFD_ERR:
+		if (f->value & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+			return -EINVAL;
+		v->arch.xfd_err = f->value;
+		return 0;
+	case GFPU_FEAT_CPUID:
+		if (f->from_guest)
+			return -EINVAL;
+		return gfpu_x86_set_cpuid(v, f->value);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* === uAPI state ====================================================== */
+
+static u64 gfpu_x86_get_u64(const void *buf, u32 off)
+{
+	u64 val;
+
+	memcpy(&val, (const u8 *)buf + off, sizeof(val));
+	return val;
+}
+
+/* Everything KVM_SET_XSAVE would refuse, checked before anything changes. */
+static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
+				u32 size)
+{
+	u64 xstate_bv, allowed;
+	u32 mxcsr;
+	int i;
+
+	if (size < GFPU_XSAVE_LEGACY_SIZE)
+		return -EINVAL;
+	xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
+	allowed = v->arch.supported & gfpu_x86_hw_fpstate_features(v);
+	if (xstate_bv & ~allowed)
+		return -EINVAL;
+	/* XCOMP_BV and the reserved header bytes must be zero. */
+	for (i = 8; i < GFPU_XSAVE_HDR_SIZE; i += 8)
+		if (gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR + i))
+			return -EINVAL;
+	memcpy(&mxcsr, (const u8 *)buf + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
+	if (mxcsr & ~gfpu_x86_hw_mxcsr_mask())
+		return -EINVAL;
+	if (size < gfpu_x86_hw_xstate_size(xstate_bv))
+		return -EINVAL;
+	return 0;
+}
+
+int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	u32 need;
+
+	switch (id) {
+	case GFPU_X86_XSAVE:
+		need = gfpu_x86_hw_xstate_size(gfpu_x86_hw_fpstate_features(v));
+		if (size < GFPU_XSAVE_LEGACY_SIZE || size < need)
+			return -EINVAL;
+		gfpu_x86_hw_copy_to_uabi(v, buf, size);
+		return size;
+	case GFPU_X86_XCR0:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		memcpy(buf, &v->arch.xcr0, sizeof(u64));
+		return size;
+	case GFPU_X86_XFD_ERR:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		memcpy(buf, &v->arch.xfd_err, sizeof(u64));
+		return size;
+	default:
+		return -ENOENT;
+	}
+}
+
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
+			u32 size)
+{
+	u64 keep;
+	int ret;
+
+	switch (id) {
+	case GFPU_X86_XSAVE:
+		ret = gfpu_x86_check_xsave(v, buf, size);
+		if (ret)
+			return ret;
+		/*
+		 * Components the current XFD disables load as init, as an
+		 * XSAVE under that XFD would have left them (see
+		 * gfpu_x86_set_xfd()); KVM_SET_XSAVE with tile data while
+		 * XFD[18] is armed must not make a later XRSTOR fault.
+		 */
+		keep = ~gfpu_x86_hw_fpstate_xfd(v);
+		if (GFPU_MUTANT(set_xsave_keeps_xfd_bv))
+			keep = ~0ULL;
+		gfpu_x86_hw_copy_from_uabi(v, buf, keep);
+		return 0;
+	case GFPU_X86_XCR0:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		return gfpu_x86_set_xcr0(v, gfpu_x86_get_u64(buf, 0));
+	case GFPU_X86_XFD_ERR:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		v->arch.xfd_err = gfpu_x86_get_u64(buf, 0);
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu x86 hardware layer: the only operations the backend may use to
+ * touch registers, MSRs, XCRs or the host's FPU tracking.  The kernel
+ * implements them on arch/x86/kernel/fpu (fpu_swap_kvm_fpstate() and
+ * friends); the userspace model on a simulated CPU.  Transfers are counted
+ * by the primitive that makes them.
+ */
+#ifndef _GFPU_X86_HW_H
+#define _GFPU_X86_HW_H
+
+struct gfpu_vcpu;
+
+/* Allocate the guest fpstate with the host's static features. */
+int gfpu_x86_hw_init(struct gfpu_vcpu *v);
+void gfpu_x86_hw_destroy(struct gfpu_vcpu *v);
+
+/* Host xfeatures KVM can offer, and the process's guest permission. */
+u64 gfpu_x86_hw_host_xfeatures(void);
+u64 gfpu_x86_hw_guest_perm(struct gfpu_vcpu *v);
+
+/* The current task's fpstate is live: !TIF_NEED_FPU_LOAD and valid here. */
+bool gfpu_x86_hw_regs_live(void);
+
+/*
+ * fpu_swap_kvm_fpstate(): save the live registers (if not already saved:
+ * TIF_NEED_FPU_LOAD) into the current fpstate, make the guest's (or the
+ * task's own) fpstate current, and load it.
+ */
+void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest);
+
+/* switch_fpu_return(): load the current fpstate; interrupts off. */
+void gfpu_x86_hw_reload(struct gfpu_vcpu *v);
+
+/* Save the live registers into the current fpstate and invalidate them. */
+void gfpu_x86_hw_save_current(struct gfpu_vcpu *v);
+
+/* Guest XCR0 (and XSS) in, host values back; interrupts off. */
+void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v, u64 xcr0);
+void gfpu_x86_hw_load_host_xcr(struct gfpu_vcpu *v);
+
+/* fpu_sync_guest_vmexit_xfd_state(): read XFD back into the fpstate. */
+void gfpu_x86_hw_sync_xfd(struct gfpu_vcpu *v);
+
+u64 gfpu_x86_hw_read_xfd_err(void);
+void gfpu_x86_hw_write_xfd_err(u64 val);
+
+/* The guest fpstate: features it has room for, its XFD. */
+u64 gfpu_x86_hw_fpstate_features(struct gfpu_vcpu *v);
+u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v);
+
+/* Grow the guest fpstate to hold @features; old one intact on failure. */
+int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features);
+
+/* Set the fpstate's XFD, and the MSR too when the fpstate is live. */
+void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd);
+
+/* Clear @mask from the fpstate's XSTATE_BV: those components become init. */
+void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask);
+
+/* uAPI XSAVE image size for @features, and the host's MXCSR mask. */
+u32 gfpu_x86_hw_xstate_size(u64 features);
+u32 gfpu_x86_hw_mxcsr_mask(void);
+
+/*
+ * Copy the guest fpstate to a uAPI XSAVE image, or from a validated one,
+ * taking only the components in @keep (the others load as init).
+ */
+void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size);
+void gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf,
+				u64 keep);
+
+#endif /* _GFPU_X86_HW_H */

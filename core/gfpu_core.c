@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gfpu core: guest FPU ownership for KVM, common to all architectures.
+ *
+ * The core keeps one record per physical CPU (whose FP/SIMD state is live
+ * in its registers) and one per vCPU (inside KVM_RUN or not, loaded where,
+ * which policy).  Every hook asserts its calling context, revalidates
+ * ownership where the host may have taken the registers, and hands the
+ * state movement to the arch backend.
+ *
+ * Invariants (checked with GFPU_WARN_ON, proven by the userspace model):
+ *  - a CPU's owner is GUEST only while that vCPU's state is the latest copy
+ *    and sits in this CPU's registers;
+ *  - a vCPU is loaded on at most one CPU and a CPU has at most one loaded
+ *    vCPU;
+ *  - gfpu_guest_enter() and gfpu_exit_sync() pair up with interrupts off,
+ *    and gfpu_lazy_trap() only happens between them;
+ *  - gfpu_vcpu_load(sched_in) sees sched_in exactly when the previous put
+ *    was a sched_out.
+ */
+#define pr_fmt(fmt) "gfpu: " fmt
+
+#include "gfpu_core.h"
+
+/* === Data ============================================================= */
+
+static DEFINE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
+
+/* Written by gfpu_set_policy(), read once per KVM_RUN by gfpu_run_enter(). */
+static unsigned int gfpu_global_policy;
+
+/*
+ * Legal owner transitions.  Re-marking what is already live is a wasted
+ * transfer or a bookkeeping bug, so the diagonal is illegal, except that
+ * NONE may be set again (flushes are idempotent).
+ */
+static const bool gfpu_legal[GFPU_NR_OWNERS][GFPU_NR_OWNERS] = {
+	[GFPU_OWNER_NONE]  = { true,  true,  true  },
+	[GFPU_OWNER_HOST]  = { true,  false, true  },
+	[GFPU_OWNER_GUEST] = { true,  true,  false },
+};
+static_assert(ARRAY_SIZE(gfpu_legal) == GFPU_NR_OWNERS);
+
+/* === Internals ======================================================== */
+
+/**
+ * gfpu_this_cpu() - this CPU's record
+ *
+ * Context: preemption disabled.
+ * Return: the record of the CPU we run on.
+ */
+struct gfpu_cpu *gfpu_this_cpu(void)
+{
+	return this_cpu_ptr(&gfpu_cpus);
+}
+
+/**
+ * gfpu_set_owner() - record a change of what this CPU's registers hold
+ * @c: this CPU's record.
+ * @owner: the new owner.
+ * @v: the vCPU concerned (ignored for GFPU_OWNER_NONE).
+ *
+ * Context: preemption disabled, @c is this CPU's.
+ */
+void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
+		    struct gfpu_vcpu *v)
+{
+	GFPU_WARN_ON(!gfpu_legal[c->owner][owner]);
+	GFPU_WARN_ON(owner == GFPU_OWNER_GUEST && c->loaded != v);
+	c->owner = owner;
+	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
+}
+
+void gfpu_count_save(struct gfpu_vcpu *v, u64 bytes)
+{
+	v->stats.saves++;
+	v->stats.bytes += bytes;
+}
+
+void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes)
+{
+	v->stats.restores++;
+	v->stats.bytes += bytes;
+}
+
+/*
+ * The host may have taken the registers since the last hook: a context
+ * switch saved them, or kernel-mode FP saved and clobbered them.  Either
+ * way the state went to where the host's own tracking sends it (the task,
+ * or the vCPU it was bound to), so the registers are simply nobody's now.
+ */
+static void gfpu_revalidate(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	if (c->owner == GFPU_OWNER_NONE)
+		return;
+	if (c->vcpu == v && gfpu_arch_still_live(v, c))
+		return;
+	if (c->vcpu == v)
+		v->stats.steals++;
+	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+}
+
+static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook)
+{
+	v->stats.hooks[hook]++;
+}
+
+/* === Public interface: lifecycle ====================================== */
+
+struct gfpu_vcpu *gfpu_vcpu_create(void *hw)
+{
+	struct gfpu_vcpu *v;
+	int ret;
+
+	might_sleep();
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	v->hw = hw;
+	v->cpu = -1;
+	v->policy = gfpu_policy();
+	ret = gfpu_arch_vcpu_init(v);
+	if (ret)
+		goto err_free;
+	ret = gfpu_track_vcpu(v, true);
+	if (ret)
+		goto err_arch;
+	return v;
+
+err_arch:
+	gfpu_arch_vcpu_destroy(v);
+err_free:
+	kfree(v);
+	return ERR_PTR(ret);
+}
+
+void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
+{
+	might_sleep();
+	if (!v)
+		return;
+	GFPU_WARN_ON(v->in_run || v->cpu >= 0);
+	gfpu_track_vcpu(v, false);
+	gfpu_arch_vcpu_destroy(v);
+	kfree(v);
+}
+
+/* === Public interface: the run loop =================================== */
+
+int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
+{
+	int ret;
+
+	might_sleep();
+	if (GFPU_WARN_ON(v->in_run || v->cpu >= 0))
+		return -EINVAL;
+	gfpu_count_hook(v, GFPU_HOOK_RUN_ENTER);
+	v->policy = gfpu_policy();
+	ret = gfpu_arch_run_enter(v, pid_changed);
+	if (ret)
+		return ret;
+	v->in_run = true;
+	return 0;
+}
+
+void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(preemptible());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(v->cpu >= 0 || c->loaded);
+	GFPU_WARN_ON(sched_in != v->scheduled_out);
+	gfpu_count_hook(v, GFPU_HOOK_LOAD);
+	v->cpu = smp_processor_id();
+	c->loaded = v;
+	gfpu_revalidate(v, c);
+	gfpu_arch_load(v, c, sched_in);
+	/* Pairs with the WRITE_ONCE() in gfpu_vcpu_put(); seed 003. */
+	WRITE_ONCE(v->scheduled_out, false);
+}
+
+void gfpu_guest_enter(struct gfpu_vcpu *v)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(!irqs_disabled());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_GUEST_ENTER);
+	gfpu_revalidate(v, c);
+	gfpu_arch_guest_enter(v, c);
+	v->in_guest = true;
+}
+
+void gfpu_lazy_trap(struct gfpu_vcpu *v)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(!irqs_disabled());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
+	GFPU_WARN_ON(c->owner == GFPU_OWNER_GUEST);
+	gfpu_count_hook(v, GFPU_HOOK_LAZY_TRAP);
+	v->stats.traps++;
+	gfpu_arch_lazy_trap(v, c);
+	GFPU_WARN_ON(c->owner != GFPU_OWNER_GUEST);
+}
+
+void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(!irqs_disabled());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
+	gfpu_count_hook(v, GFPU_HOOK_EXIT_SYNC);
+	v->in_guest = false;
+	gfpu_arch_exit_sync(v, c, exit_flags);
+}
+
+void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(preemptible());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(c->loaded != v || v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_PUT);
+	/* Pairs with the WRITE_ONCE() in gfpu_vcpu_load(). */
+	WRITE_ONCE(v->scheduled_out, sched_out);
+	gfpu_revalidate(v, c);
+	gfpu_arch_put(v, c, sched_out);
+	c->loaded = NULL;
+	v->cpu = -1;
+}
+
+void gfpu_run_exit(struct gfpu_vcpu *v)
+{
+	might_sleep();
+	GFPU_WARN_ON(!v->in_run || v->cpu >= 0);
+	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT);
+	gfpu_arch_run_exit(v);
+	v->in_run = false;
+}
+
+/* === Public interface: features and uAPI state ======================== */
+
+int gfpu_feature_change(struct gfpu_vcpu *v, const struct gfpu_feature *f)
+{
+	int ret;
+
+	might_sleep();
+	GFPU_WARN_ON(v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_FEATURE);
+	ret = gfpu_arch_feature_change(v, f);
+	if (ret == -ENOMEM)
+		v->stats.realloc_fails++;
+	return ret;
+}
+
+/* Make the in-memory copy of the guest's state the latest one. */
+static void gfpu_flush_if_live(struct gfpu_vcpu *v)
+{
+	struct gfpu_cpu *c;
+
+	preempt_disable();
+	c = gfpu_this_cpu();
+	gfpu_revalidate(v, c);
+	if (c->owner == GFPU_OWNER_GUEST && c->vcpu == v)
+		gfpu_arch_flush_guest(v, c);
+	preempt_enable();
+}
+
+int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	might_sleep();
+	GFPU_WARN_ON(v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_GET);
+	gfpu_flush_if_live(v);
+	return gfpu_arch_get_state(v, id, buf, size);
+}
+
+int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size)
+{
+	might_sleep();
+	GFPU_WARN_ON(v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_SET);
+	gfpu_flush_if_live(v);
+	return gfpu_arch_set_state(v, id, buf, size);
+}
+
+/* === Public interface: policy and counters ============================ */
+
+const struct gfpu_stats *gfpu_vcpu_stats(const struct gfpu_vcpu *v)
+{
+	return &v->stats;
+}
+
+unsigned int gfpu_policy(void)
+{
+	/* Pairs with the WRITE_ONCE() in gfpu_set_policy(). */
+	return READ_ONCE(gfpu_global_policy);
+}
+
+int gfpu_set_policy(unsigned int policy)
+{
+	if (policy & ~GFPU_POLICY_MASK)
+		return -EINVAL;
+	WRITE_ONCE(gfpu_global_policy, policy);
+	return 0;
+}

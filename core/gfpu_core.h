@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu core: records shared between the core and the arch backends.
+ *
+ * Nothing here touches hardware.  Backends see the records and the helpers
+ * below; they implement the gfpu_arch_*() functions that the core calls.
+ */
+#ifndef _GFPU_CORE_H
+#define _GFPU_CORE_H
+
+#include "gfpu_internal.h"
+#include <gfpu/gfpu.h>
+#include "gfpu_arch.h"
+
+/**
+ * struct gfpu_cpu - what one physical CPU's FP/SIMD registers hold
+ * @owner: whose state is live, as far as the framework knows.  The host's
+ *	own FPU code may take the registers behind the framework's back
+ *	(preemption, kernel-mode FP); the core revalidates with
+ *	gfpu_arch_still_live() wherever that could have happened.
+ * @vcpu: the vCPU whose state is live when @owner is GFPU_OWNER_GUEST, or
+ *	whose host task's state is live when GFPU_OWNER_HOST; NULL for NONE.
+ * @loaded: the vCPU loaded on this CPU, or NULL.
+ *
+ * Written only by the CPU itself with preemption disabled.
+ */
+struct gfpu_cpu {
+	enum gfpu_owner owner;
+	struct gfpu_vcpu *vcpu;
+	struct gfpu_vcpu *loaded;
+};
+
+/**
+ * struct gfpu_vcpu - the framework's record of one vCPU
+ * @hw: the hypervisor's vCPU, for the arch hardware layer.
+ * @policy: GFPU_POLICY_* bits latched at run enter.
+ * @cpu: CPU the vCPU is loaded on, or -1.
+ * @in_run: between gfpu_run_enter() and gfpu_run_exit().
+ * @in_guest: between gfpu_guest_enter() and gfpu_exit_sync().
+ * @scheduled_out: put by the scheduler and not loaded again yet (seed 003).
+ * @stats: counters.
+ * @arch: the backend's per-vCPU state.
+ *
+ * Owned by the task that runs the vCPU (KVM's vcpu->mutex serialises
+ * ioctls); fields change with preemption disabled when a CPU is involved.
+ */
+struct gfpu_vcpu {
+	void *hw;
+	unsigned int policy;
+	int cpu;
+	bool in_run;
+	bool in_guest;
+	bool scheduled_out;
+	struct gfpu_stats stats;
+	struct gfpu_arch_vcpu arch;
+};
+
+/*
+ * Warn policy: a broken invariant is a framework bug.  It warns once (and
+ * the kernel tier runs with panic_on_warn) and the hook carries on with
+ * the safest choice, which is always to treat the registers as nobody's.
+ */
+#define GFPU_WARN_ON(cond)	WARN_ON_ONCE(cond)
+
+/*
+ * Deliberate breakage for the userspace model's mutation checks: the model
+ * defines GFPU_MUTANT() to test the selected mutant; elsewhere it is false
+ * and compiles away.
+ */
+#ifndef GFPU_MUTANT
+#define GFPU_MUTANT(name)	false
+#endif
+
+static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
+				   unsigned int bit)
+{
+	return v->policy & bit;
+}
+
+struct gfpu_cpu *gfpu_this_cpu(void);
+void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
+		    struct gfpu_vcpu *v);
+void gfpu_count_save(struct gfpu_vcpu *v, u64 bytes);
+void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes);
+
+/* List (@add) or unlist a vCPU for the counters' readers (debugfs). */
+int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add);
+
+/*
+ * The backend interface.  Each is called by the core with the context of
+ * the hook it serves already asserted; @c is this CPU's record.
+ */
+int gfpu_arch_vcpu_init(struct gfpu_vcpu *v);
+void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v);
+int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed);
+/* Is what @c records as live still in the registers? */
+bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in);
+void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			 unsigned int exit_flags);
+void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out);
+void gfpu_arch_run_exit(struct gfpu_vcpu *v);
+/* Save the guest's live registers to memory and release them. */
+void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+int gfpu_arch_feature_change(struct gfpu_vcpu *v,
+			     const struct gfpu_feature *f);
+int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
+			u32 size);
+
+#endif /* _GFPU_CORE_H */

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gfpu core, kernel-only parts: the policy parameter and debugfs.
+ *
+ * /sys/kernel/debug/gfpu/policy	the policy the next KVM_RUN latches
+ * /sys/kernel/debug/gfpu/stats	one line of counters per vCPU
+ *
+ * The policy is also gfpu.policy= on the command line and
+ * /sys/module/gfpu/parameters/policy, as a number or a list of names:
+ * lazy-host, loadput, realloc-cpuid.
+ */
+#define pr_fmt(fmt) "gfpu: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/list.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include "gfpu_core.h"
+
+/* === Data ============================================================= */
+
+/* Every live vCPU record, for debugfs; protected by gfpu_vcpus_lock. */
+static LIST_HEAD(gfpu_vcpus);
+static DEFINE_MUTEX(gfpu_vcpus_lock);
+
+struct gfpu_vcpu_node {
+	struct list_head list;
+	struct gfpu_vcpu *v;
+};
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} gfpu_policy_names[] = {
+	{ "lazy-host",		GFPU_POLICY_LAZY_HOST },
+	{ "loadput",		GFPU_POLICY_SWAP_LOADPUT },
+	{ "realloc-cpuid",	GFPU_POLICY_REALLOC_CPUID },
+};
+
+static const char *const gfpu_hook_names[GFPU_NR_HOOKS] = {
+	[GFPU_HOOK_RUN_ENTER]	= "run_enter",
+	[GFPU_HOOK_LOAD]	= "load",
+	[GFPU_HOOK_GUEST_ENTER]	= "guest_enter",
+	[GFPU_HOOK_LAZY_TRAP]	= "lazy_trap",
+	[GFPU_HOOK_EXIT_SYNC]	= "exit_sync",
+	[GFPU_HOOK_PUT]		= "put",
+	[GFPU_HOOK_RUN_EXIT]	= "run_exit",
+	[GFPU_HOOK_FEATURE]	= "feature",
+	[GFPU_HOOK_GET]		= "get",
+	[GFPU_HOOK_SET]		= "set",
+};
+
+/* === Policy =========================================================== */
+
+/* "3", "lazy-host", "loadput,realloc-cpuid" or "" (defaults). */
+static int gfpu_parse_policy(const char *val, unsigned int *out)
+{
+	char buf[64], *s, *tok;
+	unsigned int policy = 0;
+	int i;
+
+	if (!kstrtouint(val, 0, out))
+		return 0;
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	s = strim(buf);
+	while ((tok = strsep(&s, ",")) != NULL) {
+		if (!*tok)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(gfpu_policy_names); i++)
+			if (!strcmp(tok, gfpu_policy_names[i].name))
+				break;
+		if (i == ARRAY_SIZE(gfpu_policy_names))
+			return -EINVAL;
+		policy |= gfpu_policy_names[i].bit;
+	}
+	*out = policy;
+	return 0;
+}
+
+static int gfpu_policy_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int policy;
+	int ret = gfpu_parse_policy(val, &policy);
+
+	return ret ? ret : gfpu_set_policy(policy);
+}
+
+static int gfpu_policy_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", gfpu_policy());
+}
+
+static const struct kernel_param_ops gfpu_policy_ops = {
+	.set = gfpu_policy_param_set,
+	.get = gfpu_policy_param_get,
+};
+module_param_cb(policy, &gfpu_policy_ops, NULL, 0644);
+MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid (comma list) or bits");
+
+/* === vCPU registry and debugfs ======================================== */
+
+/**
+ * gfpu_track_vcpu() - list a vCPU record for debugfs, or unlist it
+ * @v: the record.
+ * @add: true at creation, false at destruction.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOMEM when it could not be listed.
+ */
+int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
+{
+	struct gfpu_vcpu_node *n, *tmp;
+
+	mutex_lock(&gfpu_vcpus_lock);
+	if (add) {
+		n = kzalloc(sizeof(*n), GFP_KERNEL);
+		if (n) {
+			n->v = v;
+			list_add_tail(&n->list, &gfpu_vcpus);
+		}
+		mutex_unlock(&gfpu_vcpus_lock);
+		return n ? 0 : -ENOMEM;
+	}
+	list_for_each_entry_safe(n, tmp, &gfpu_vcpus, list) {
+		if (n->v == v) {
+			list_del(&n->list);
+			kfree(n);
+		}
+	}
+	mutex_unlock(&gfpu_vcpus_lock);
+	return 0;
+}
+
+static int gfpu_stats_show(struct seq_file *m, void *unused)
+{
+	struct gfpu_vcpu_node *n;
+	int i, nr = 0;
+
+	seq_printf(m, "policy %u\n", gfpu_policy());
+	mutex_lock(&gfpu_vcpus_lock);
+	list_for_each_entry(n, &gfpu_vcpus, list) {
+		const struct gfpu_stats *s = gfpu_vcpu_stats(n->v);
+
+		seq_printf(m, "vcpu%d", nr++);
+		for (i = 0; i < GFPU_NR_HOOKS; i++)
+			seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
+		seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu\n",
+			   s->saves, s->restores, s->bytes, s->traps,
+			   s->reallocs, s->realloc_fails, s->steals);
+	}
+	mutex_unlock(&gfpu_vcpus_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gfpu_stats);
+
+static ssize_t gfpu_policy_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	ret = gfpu_policy_param_set(buf, NULL);
+	return ret ? ret : len;
+}
+
+static int gfpu_policy_show(struct seq_file *m, void *unused)
+{
+	unsigned int policy = gfpu_policy();
+	int i;
+
+	seq_printf(m, "%u", policy);
+	for (i = 0; i < ARRAY_SIZE(gfpu_policy_names); i++)
+		if (policy & gfpu_policy_names[i].bit)
+			seq_printf(m, " %s", gfpu_policy_names[i].name);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static int gfpu_policy_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gfpu_policy_show, NULL);
+}
+
+static const struct file_operations gfpu_policy_fops = {
+	.owner		= THIS_MODULE,
+	.open		= gfpu_policy_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= gfpu_policy_write,
+};
+
+static int __init gfpu_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("gfpu", NULL);
+
+	debugfs_create_file("stats", 0444, dir, NULL, &gfpu_stats_fops);
+	debugfs_create_file("policy", 0644, dir, NULL, &gfpu_policy_fops);
+	pr_info("framework ready, policy %u\n", gfpu_policy());
+	return 0;
+}
+late_initcall(gfpu_debugfs_init);

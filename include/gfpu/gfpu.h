@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu: guest FPU switching framework for KVM, public interface.
+ *
+ * Two owners compete for the FP/SIMD registers of a CPU while a vCPU thread
+ * is inside KVM_RUN: the host task (the VMM) and the guest vCPU.  KVM calls
+ * the hooks below at fixed points of the run loop; the core tracks whose
+ * state is live in each CPU's registers and the arch backend moves state.
+ *
+ * A KVM_RUN is, in hook order:
+ *
+ *   gfpu_run_enter()
+ *   gfpu_vcpu_load(sched_in = false)
+ *   { gfpu_guest_enter() [gfpu_lazy_trap()] gfpu_exit_sync() }*
+ *      interleaved with gfpu_vcpu_put(sched_out = true) /
+ *      gfpu_vcpu_load(sched_in = true) when the thread is preempted
+ *   gfpu_vcpu_put(sched_out = false)
+ *   gfpu_run_exit()
+ *
+ * gfpu_feature_change(), gfpu_get_state() and gfpu_set_state() may be called
+ * outside KVM_RUN (ioctls) and, for feature changes, from the run loop's
+ * exit handlers (x86 XSETBV and XFD write emulation).
+ */
+#ifndef _GFPU_GFPU_H
+#define _GFPU_GFPU_H
+
+#include <linux/types.h>
+
+/**
+ * enum gfpu_owner - whose FP/SIMD state is live in a CPU's registers
+ * @GFPU_OWNER_NONE: nobody's: the registers hold nothing that must be kept
+ *	(every context's latest state is in memory).
+ * @GFPU_OWNER_HOST: the host task that runs the vCPU; its state has not
+ *	been saved yet.
+ * @GFPU_OWNER_GUEST: the guest vCPU recorded in &struct gfpu_cpu.vcpu.
+ */
+enum gfpu_owner {
+	GFPU_OWNER_NONE,
+	GFPU_OWNER_HOST,
+	GFPU_OWNER_GUEST,
+	GFPU_NR_OWNERS,
+};
+
+/*
+ * Policies, selectable at run time and latched by each vCPU at run enter so
+ * one KVM_RUN never mixes two designs.  Zero is the default of each arch.
+ */
+/* arm64: save host state on the guest's first FP trap (seed design). */
+#define GFPU_POLICY_LAZY_HOST		(1U << 0)
+/* x86: swap the guest fpstate at every vcpu load/put, not once per run. */
+#define GFPU_POLICY_SWAP_LOADPUT	(1U << 1)
+/* x86: grow the fpstate from guest CPUID, not on XCR0/XFD writes. */
+#define GFPU_POLICY_REALLOC_CPUID	(1U << 2)
+#define GFPU_POLICY_MASK		(GFPU_POLICY_LAZY_HOST |	\
+					 GFPU_POLICY_SWAP_LOADPUT |	\
+					 GFPU_POLICY_REALLOC_CPUID)
+
+/* Flags for gfpu_exit_sync(): what the exit handler already knows. */
+/* The exit was a device-not-available (#NM) exception (x86). */
+#define GFPU_EXIT_NM			(1U << 0)
+
+/**
+ * enum gfpu_feature_kind - what a feature change changes
+ * @GFPU_FEAT_XCR0: x86 guest XCR0 (XSETBV emulation, KVM_SET_XCRS).
+ * @GFPU_FEAT_XFD: x86 guest IA32_XFD (WRMSR emulation, KVM_SET_MSRS).
+ * @GFPU_FEAT_XFD_ERR: x86 guest IA32_XFD_ERR (writes are always emulated).
+ * @GFPU_FEAT_CPUID: x86 guest CPUID's supported xfeatures (KVM_SET_CPUID2).
+ * @GFPU_FEAT_SVE_VL: arm64 vCPU maximum SVE vector length in bytes
+ *	(KVM_REG_ARM64_SVE_VLS plus KVM_ARM_VCPU_FINALIZE).
+ */
+enum gfpu_feature_kind {
+	GFPU_FEAT_XCR0,
+	GFPU_FEAT_XFD,
+	GFPU_FEAT_XFD_ERR,
+	GFPU_FEAT_CPUID,
+	GFPU_FEAT_SVE_VL,
+};
+
+/**
+ * struct gfpu_feature - one feature change request
+ * @kind: what changes.
+ * @value: the new value.
+ * @from_guest: true when the guest itself wrote it (emulation): a rejected
+ *	value then becomes #GP in the guest rather than an ioctl error.
+ */
+struct gfpu_feature {
+	enum gfpu_feature_kind kind;
+	u64 value;
+	bool from_guest;
+};
+
+/* Hook numbers, for &struct gfpu_stats.hooks and traces. */
+enum gfpu_hook {
+	GFPU_HOOK_RUN_ENTER,
+	GFPU_HOOK_LOAD,
+	GFPU_HOOK_GUEST_ENTER,
+	GFPU_HOOK_LAZY_TRAP,
+	GFPU_HOOK_EXIT_SYNC,
+	GFPU_HOOK_PUT,
+	GFPU_HOOK_RUN_EXIT,
+	GFPU_HOOK_FEATURE,
+	GFPU_HOOK_GET,
+	GFPU_HOOK_SET,
+	GFPU_NR_HOOKS,
+};
+
+/**
+ * struct gfpu_stats - per-vCPU counters of the work the framework did
+ * @hooks: calls per hook, indexed by &enum gfpu_hook.
+ * @saves: register-to-memory transfers the backend asked for.
+ * @restores: memory-to-register transfers the backend asked for.
+ * @bytes: bytes moved by those transfers.
+ * @traps: lazy FP traps taken (arm64).
+ * @reallocs: state buffer reallocations that succeeded.
+ * @realloc_fails: reallocations that failed (state left intact).
+ * @steals: times the registers were found taken by the host (preemption,
+ *	kernel-mode FP) when the core revalidated ownership.
+ *
+ * Updated only by the task that runs the vCPU, with preemption disabled;
+ * readers (debugfs) take a racy snapshot.
+ */
+struct gfpu_stats {
+	u64 hooks[GFPU_NR_HOOKS];
+	u64 saves;
+	u64 restores;
+	u64 bytes;
+	u64 traps;
+	u64 reallocs;
+	u64 realloc_fails;
+	u64 steals;
+};
+
+struct gfpu_vcpu;
+
+#ifdef CONFIG_GFPU
+
+/**
+ * gfpu_vcpu_create() - allocate the framework's per-vCPU record
+ * @hw: the hypervisor's vCPU, handed back to the arch hardware layer.
+ *
+ * Context: process context, may sleep.
+ * Return: the record, or an ERR_PTR() (-ENOMEM, or the backend's error).
+ */
+struct gfpu_vcpu *gfpu_vcpu_create(void *hw);
+
+/**
+ * gfpu_vcpu_destroy() - free a record made by gfpu_vcpu_create()
+ * @v: the record; the vCPU must not be loaded or in KVM_RUN.
+ *
+ * Context: process context, may sleep.
+ */
+void gfpu_vcpu_destroy(struct gfpu_vcpu *v);
+
+/**
+ * gfpu_run_enter() - the vCPU thread enters KVM_RUN
+ * @v: the vCPU.
+ * @pid_changed: this is the first KVM_RUN from a new host task; the
+ *	backend maps whatever of the task it needs (seed 000's run_map_fp).
+ *
+ * Latches the global policy for this run and records the host task.
+ *
+ * Context: process context, preemptible, vCPU not loaded.
+ * Return: 0, or a negative errno with nothing changed (the ioctl fails).
+ */
+int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed);
+
+/**
+ * gfpu_vcpu_load() - the vCPU is loaded on this CPU
+ * @v: the vCPU.
+ * @sched_in: the load comes from the scheduler putting the preempted vCPU
+ *	thread back on a CPU (the common scheduled_out flag, seed 003);
+ *	host state that cannot have changed meanwhile is not saved again.
+ *
+ * Context: preemption disabled; interrupts may be enabled.
+ */
+void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in);
+
+/**
+ * gfpu_guest_enter() - last call before VM entry
+ * @v: the vCPU, loaded on this CPU, inside KVM_RUN.
+ *
+ * Revalidates ownership (preemption or kernel-mode FP may have taken the
+ * registers since the last hook), loads what the guest needs live and arms
+ * the lazy trap where the policy wants one.  Guarantees that, until
+ * gfpu_exit_sync(), the guest's registers are either live or trapped.
+ *
+ * Context: interrupts disabled.
+ */
+void gfpu_guest_enter(struct gfpu_vcpu *v);
+
+/**
+ * gfpu_lazy_trap() - the guest touched FP/SIMD while trapped
+ * @v: the vCPU, in guest context on this CPU.
+ *
+ * Saves the host's state if it is still live, restores the guest's and
+ * disarms the trap.  Never called on x86 (LazyFP, CVE-2018-3665).
+ *
+ * Context: interrupts disabled (hypervisor trap path).
+ */
+void gfpu_lazy_trap(struct gfpu_vcpu *v);
+
+/**
+ * gfpu_exit_sync() - first call after VM exit
+ * @v: the vCPU.
+ * @exit_flags: GFPU_EXIT_* facts about this exit.
+ *
+ * Makes the state safe for interrupts: the guest's live registers are
+ * bound to the CPU so kernel-mode FP in a softirq saves them into the vCPU
+ * (arm64); guest-only control registers are switched back and XFD/XFD_ERR
+ * synchronised so the host never sees guest values (x86).
+ *
+ * Context: interrupts disabled, before they are enabled again.
+ */
+void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags);
+
+/**
+ * gfpu_vcpu_put() - the vCPU is put
+ * @v: the vCPU, loaded on this CPU.
+ * @sched_out: the put comes from the scheduler preempting the vCPU thread.
+ *
+ * Leaves the host's FPU tracking consistent: nothing the framework made
+ * live may be lost by whatever runs next on this CPU.
+ *
+ * Context: preemption disabled; interrupts may be disabled.
+ */
+void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out);
+
+/**
+ * gfpu_run_exit() - the vCPU thread leaves KVM_RUN
+ * @v: the vCPU, already put.
+ *
+ * After this the host task's own FP state is what returns to userspace.
+ *
+ * Context: process context, preemptible.
+ */
+void gfpu_run_exit(struct gfpu_vcpu *v);
+
+/**
+ * gfpu_feature_change() - the guest's FP feature set changes
+ * @v: the vCPU.
+ * @f: the change.
+ *
+ * May reallocate the guest state buffer.  On any error nothing changed:
+ * the old value and the old buffer, with its contents, stay in force.
+ *
+ * Context: process context, preemptible, may sleep; inside or outside
+ * KVM_RUN (the vCPU may be loaded).
+ * Return: 0; -EINVAL for an invalid value (#GP when @f->from_guest);
+ * -EPERM when the process lacks the guest permission for a feature;
+ * -ENOMEM when the buffer cannot grow; -EBUSY when the change is no longer
+ * allowed (arm64 vector length after the vCPU ran).
+ */
+int gfpu_feature_change(struct gfpu_vcpu *v, const struct gfpu_feature *f);
+
+/**
+ * gfpu_get_state() - copy guest FP state out for the uAPI
+ * @v: the vCPU.
+ * @id: which state: an arch register id or state block.
+ * @buf: kernel buffer to fill.
+ * @size: size of @buf in bytes.
+ *
+ * If the guest's state is live in this CPU's registers it is saved first,
+ * so the copy is the latest.
+ *
+ * Context: process context, preemptible.
+ * Return: bytes copied, -ENOENT for an unknown @id, -EINVAL for a @size
+ * that does not fit it.
+ */
+int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
+
+/**
+ * gfpu_set_state() - replace guest FP state from the uAPI
+ * @v: the vCPU.
+ * @id: which state.
+ * @buf: the new contents.
+ * @size: size of @buf in bytes.
+ *
+ * Validates the whole input before changing anything.  A live copy of the
+ * guest's registers is invalidated so the next entry loads the new state.
+ *
+ * Context: process context, preemptible.
+ * Return: 0, -ENOENT for an unknown @id, -EINVAL for malformed contents.
+ */
+int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size);
+
+/**
+ * gfpu_vcpu_stats() - the vCPU's counters
+ * @v: the vCPU.
+ *
+ * Return: a pointer to its &struct gfpu_stats (racy snapshot for readers).
+ */
+const struct gfpu_stats *gfpu_vcpu_stats(const struct gfpu_vcpu *v);
+
+/**
+ * gfpu_policy() - the global policy that the next KVM_RUN latches
+ *
+ * Return: GFPU_POLICY_* bits.
+ */
+unsigned int gfpu_policy(void);
+
+/**
+ * gfpu_set_policy() - select the policy for future runs
+ * @policy: GFPU_POLICY_* bits.
+ *
+ * Return: 0, or -EINVAL for bits outside GFPU_POLICY_MASK.
+ */
+int gfpu_set_policy(unsigned int policy);
+
+#endif /* CONFIG_GFPU */
+
+#endif /* _GFPU_GFPU_H */

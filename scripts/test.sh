@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The README's test command: every tier, each to the end, one summary.
+#   tier 1: the userspace model (make check-model)
+#   tier 2: the kernels under QEMU (make check-kernel), when GFPU_TIERS
+#           includes "kernel" (the default)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+tiers=${GFPU_TIERS:-model kernel}
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+pass=0
+fail=0
+skip=0
+rc=0
+
+tally() {
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $2: no summary line (it did not finish)"
+		fail=$((fail + 1))
+		return
+	fi
+	set -- $line
+	pass=$((pass + $1))
+	fail=$((fail + $3))
+	case "${5:-}" in [0-9]*) skip=$((skip + $5)) ;; esac
+}
+
+for tier in $tiers; do
+	start=$(date +%s)
+	echo "# tier $tier"
+	case $tier in
+	model) make --no-print-directory check-model 2>&1 | tee "$log/$tier" ;;
+	kernel) make --no-print-directory check-kernel 2>&1 | tee "$log/$tier" ;;
+	*) echo "unknown tier $tier"; exit 2 ;;
+	esac
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+	tally "$log/$tier" "$tier"
+	echo "# tier $tier: $(( $(date +%s) - start ))s"
+done
+[ "$fail" -eq 0 ] || rc=1
+echo "$pass passed, $fail failed, $skip skipped"
+exit "$rc"
