@@ -39,6 +39,7 @@ static const bool gfpu_legal[GFPU_NR_OWNERS][GFPU_NR_OWNERS] = {
 	[GFPU_OWNER_HOST]  = { true,  false, true  },
 	[GFPU_OWNER_GUEST] = { true,  true,  false },
 };
+
 static_assert(ARRAY_SIZE(gfpu_legal) == GFPU_NR_OWNERS);
 
 /* === Internals ======================================================== */

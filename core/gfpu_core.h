@@ -68,7 +68,7 @@ struct gfpu_vcpu {
  * and compiles away.
  */
 #ifndef GFPU_MUTANT
-#define GFPU_MUTANT(name)	false
+#define GFPU_MUTANT(name)	(false && #name[0])
 #endif
 
 static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,

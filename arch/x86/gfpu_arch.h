@@ -6,15 +6,15 @@
 #define _GFPU_ARCH_X86_H
 
 /* XSAVE feature bits (SDM vol. 1, 13.1). */
-#define GFPU_XF_FP		(1ULL << 0)
-#define GFPU_XF_SSE		(1ULL << 1)
-#define GFPU_XF_YMM		(1ULL << 2)
-#define GFPU_XF_OPMASK		(1ULL << 5)
-#define GFPU_XF_ZMM_HI256	(1ULL << 6)
-#define GFPU_XF_HI16_ZMM	(1ULL << 7)
-#define GFPU_XF_PKRU		(1ULL << 9)
-#define GFPU_XF_XTILECFG	(1ULL << 17)
-#define GFPU_XF_XTILEDATA	(1ULL << 18)
+#define GFPU_XF_FP		BIT_ULL(0)
+#define GFPU_XF_SSE		BIT_ULL(1)
+#define GFPU_XF_YMM		BIT_ULL(2)
+#define GFPU_XF_OPMASK		BIT_ULL(5)
+#define GFPU_XF_ZMM_HI256	BIT_ULL(6)
+#define GFPU_XF_HI16_ZMM	BIT_ULL(7)
+#define GFPU_XF_PKRU		BIT_ULL(9)
+#define GFPU_XF_XTILECFG	BIT_ULL(17)
+#define GFPU_XF_XTILEDATA	BIT_ULL(18)
 #define GFPU_XF_AVX512		(GFPU_XF_OPMASK | GFPU_XF_ZMM_HI256 | \
 				 GFPU_XF_HI16_ZMM)
 #define GFPU_XF_AMX		(GFPU_XF_XTILECFG | GFPU_XF_XTILEDATA)

@@ -24,6 +24,7 @@
 #ifndef _GFPU_GFPU_H
 #define _GFPU_GFPU_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 /**
@@ -33,6 +34,7 @@
  * @GFPU_OWNER_HOST: the host task that runs the vCPU; its state has not
  *	been saved yet.
  * @GFPU_OWNER_GUEST: the guest vCPU recorded in &struct gfpu_cpu.vcpu.
+ * @GFPU_NR_OWNERS: number of owners, for tables.
  */
 enum gfpu_owner {
 	GFPU_OWNER_NONE,
@@ -46,18 +48,18 @@ enum gfpu_owner {
  * one KVM_RUN never mixes two designs.  Zero is the default of each arch.
  */
 /* arm64: save host state on the guest's first FP trap (seed design). */
-#define GFPU_POLICY_LAZY_HOST		(1U << 0)
+#define GFPU_POLICY_LAZY_HOST		BIT(0)
 /* x86: swap the guest fpstate at every vcpu load/put, not once per run. */
-#define GFPU_POLICY_SWAP_LOADPUT	(1U << 1)
+#define GFPU_POLICY_SWAP_LOADPUT	BIT(1)
 /* x86: grow the fpstate from guest CPUID, not on XCR0/XFD writes. */
-#define GFPU_POLICY_REALLOC_CPUID	(1U << 2)
+#define GFPU_POLICY_REALLOC_CPUID	BIT(2)
 #define GFPU_POLICY_MASK		(GFPU_POLICY_LAZY_HOST |	\
 					 GFPU_POLICY_SWAP_LOADPUT |	\
 					 GFPU_POLICY_REALLOC_CPUID)
 
 /* Flags for gfpu_exit_sync(): what the exit handler already knows. */
 /* The exit was a device-not-available (#NM) exception (x86). */
-#define GFPU_EXIT_NM			(1U << 0)
+#define GFPU_EXIT_NM			BIT(0)
 
 /**
  * enum gfpu_feature_kind - what a feature change changes

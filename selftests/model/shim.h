@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/bits.h>
 #include <string.h>
 #include <errno.h>
 
