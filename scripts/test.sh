@@ -30,6 +30,10 @@ tally() {
 	case "${5:-}" in [0-9]*) skip=$((skip + $5)) ;; esac
 }
 
+# Everything a fresh Debian 12 machine lacks (compilers, QEMU, the 6.12
+# source package, ...); a no-op when present.
+"$top/scripts/deps.sh" || exit 1
+
 for tier in $tiers; do
 	start=$(date +%s)
 	echo "# tier $tier"
