@@ -137,10 +137,15 @@ err_free:
 
 void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
 {
+	int cpu;
+
 	might_sleep();
 	if (!v)
 		return;
 	GFPU_WARN_ON(v->in_run || v->cpu >= 0);
+	/* Racy read of other CPUs' records: only to catch a dangling one. */
+	for_each_possible_cpu(cpu)
+		GFPU_WARN_ON(READ_ONCE(per_cpu_ptr(&gfpu_cpus, cpu)->vcpu) == v);
 	gfpu_track_vcpu(v, false);
 	gfpu_arch_vcpu_destroy(v);
 	kfree(v);
@@ -232,6 +237,12 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	WRITE_ONCE(v->scheduled_out, sched_out);
 	gfpu_revalidate(v, c);
 	gfpu_arch_put(v, c, sched_out);
+	/*
+	 * Only a preempted run may leave its state recorded here; after any
+	 * other put the vCPU may be freed, so nothing may point at it.
+	 */
+	if (!sched_out && c->vcpu == v)
+		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	c->loaded = NULL;
 	v->cpu = -1;
 }
@@ -292,6 +303,12 @@ int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size)
 }
 
 /* === Public interface: policy and counters ============================ */
+
+enum gfpu_owner gfpu_cpu_owner(void)
+{
+	GFPU_WARN_ON(preemptible());
+	return gfpu_this_cpu()->owner;
+}
 
 const struct gfpu_stats *gfpu_vcpu_stats(const struct gfpu_vcpu *v)
 {

@@ -83,6 +83,12 @@ void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 void gfpu_count_save(struct gfpu_vcpu *v, u64 bytes);
 void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes);
 
+/*
+ * Kernel only: the policy bits this kernel's hardware layer implements;
+ * gfpu_set_policy() refuses others there with -EOPNOTSUPP.
+ */
+unsigned int gfpu_hw_supported_policies(void);
+
 /* List (@add) or unlist a vCPU for the counters' readers (debugfs). */
 int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add);
 

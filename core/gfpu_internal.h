@@ -8,6 +8,7 @@
 
 #include <linux/bug.h>
 #include <linux/compiler.h>
+#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/irqflags.h>

@@ -86,7 +86,14 @@ static int gfpu_policy_param_set(const char *val, const struct kernel_param *kp)
 	unsigned int policy;
 	int ret = gfpu_parse_policy(val, &policy);
 
-	return ret ? ret : gfpu_set_policy(policy);
+	if (ret)
+		return ret;
+	if (policy & ~gfpu_hw_supported_policies()) {
+		pr_warn("policy %#x is not implemented in this kernel (supported: %#x)\n",
+			policy, gfpu_hw_supported_policies());
+		return -EOPNOTSUPP;
+	}
+	return gfpu_set_policy(policy);
 }
 
 static int gfpu_policy_param_get(char *buf, const struct kernel_param *kp)

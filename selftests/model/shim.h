@@ -55,6 +55,8 @@ bool model_mutant_is(int id);
 /* --- per-CPU ------------------------------------------------------------ */
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name[MODEL_NR_CPUS]
 #define this_cpu_ptr(p)			(&(*(p))[model_this_cpu()])
+#define per_cpu_ptr(p, cpu)		(&(*(p))[cpu])
+#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < MODEL_NR_CPUS; (cpu)++)
 
 /* --- memory ------------------------------------------------------------- */
 #define GFP_KERNEL		0

@@ -875,6 +875,8 @@ void sim_drain(void)
 	sim_check();
 	ev_preempt();
 	sim_check();
+	/* Out of KVM_RUN the vCPU can go: nothing may still point at it. */
+	gfpu_vcpu_destroy(w.v);
 }
 
 static const char *const sc_idle[] = {
