@@ -12,7 +12,7 @@
  *  - a CPU's owner is GUEST only while that vCPU's state is the latest copy
  *    and sits in this CPU's registers;
  *  - a vCPU is loaded on at most one CPU and a CPU has at most one loaded
- *    vCPU;
+ *    vCPU; a CPU's record names a vCPU only while it is loaded there;
  *  - gfpu_guest_enter() and gfpu_exit_sync() pair up with interrupts off,
  *    and gfpu_lazy_trap() only happens between them;
  *  - gfpu_vcpu_load(sched_in) sees sched_in exactly when the previous put
@@ -67,7 +67,7 @@ void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 		    struct gfpu_vcpu *v)
 {
 	GFPU_WARN_ON(!gfpu_legal[c->owner][owner]);
-	GFPU_WARN_ON(owner == GFPU_OWNER_GUEST && c->loaded != v);
+	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
 	c->owner = owner;
 	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
 }
@@ -238,11 +238,12 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	gfpu_revalidate(v, c);
 	gfpu_arch_put(v, c, sched_out);
 	/*
-	 * Only a preempted run may leave its state recorded here; after any
-	 * other put the vCPU may be freed, so nothing may point at it.
+	 * A record names a vCPU only while it is loaded here: once put, the
+	 * vCPU may migrate or be freed.  Whatever is still live stays with
+	 * the host's own tracking (x86: the guest fpstate is current's until
+	 * swapped out), and the next load or entry rebuilds the record.
 	 */
-	if (!sched_out && c->vcpu == v)
-		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	c->loaded = NULL;
 	v->cpu = -1;
 }

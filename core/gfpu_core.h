@@ -20,6 +20,7 @@
  *	gfpu_arch_still_live() wherever that could have happened.
  * @vcpu: the vCPU whose state is live when @owner is GFPU_OWNER_GUEST, or
  *	whose host task's state is live when GFPU_OWNER_HOST; NULL for NONE.
+ *	Only ever the vCPU loaded here: every put resets the record.
  * @loaded: the vCPU loaded on this CPU, or NULL.
  *
  * Written only by the CPU itself with preemption disabled.
