@@ -18,6 +18,8 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
 #include "gfpu_core.h"
 
 /* === Data ============================================================= */

@@ -15,10 +15,14 @@
  * trap to save the host into the task), vector length setup and ONE_REG,
  * which KVM's own 6.12 code still does; their primitives warn.
  */
+#include <linux/irqflags.h>
 #include <linux/kvm_host.h>
 #include <linux/sched.h>
 #include <asm/fpsimd.h>
-#include <asm/kvm_host.h>
+#include <asm/kvm_asm.h>
+#include <asm/kvm_hyp.h>
+#include <asm/kvm_mmu.h>
+#include <asm/sysreg.h>
 #include "gfpu_core.h"
 #include "gfpu_arm64_hw.h"
 
