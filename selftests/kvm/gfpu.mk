@@ -8,6 +8,9 @@ GFPU_SRC ?= $(error GFPU_SRC is required)
 
 GFPU_LIB_OBJS := $(OUTPUT)/gfpu/lib/gfpu_util.o
 
+# Not intermediate files: keep them between runs.
+.SECONDARY: $(GFPU_LIB_OBJS)
+
 $(OUTPUT)/gfpu/lib/%.o: $(GFPU_SRC)/lib/%.c $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(GFPU_SRC)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
