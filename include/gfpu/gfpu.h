@@ -294,6 +294,17 @@ int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size);
 const struct gfpu_stats *gfpu_vcpu_stats(const struct gfpu_vcpu *v);
 
 /**
+ * gfpu_cpu_owner() - whose state this CPU's registers hold, as recorded
+ *
+ * For arch glue that learns of a transition the core could not see as it
+ * happened (arm64: the FP trap is taken in hyp), and for tests.
+ *
+ * Context: preemption disabled.
+ * Return: the recorded &enum gfpu_owner of this CPU.
+ */
+enum gfpu_owner gfpu_cpu_owner(void);
+
+/**
  * gfpu_policy() - the global policy that the next KVM_RUN latches
  *
  * Return: GFPU_POLICY_* bits.
