@@ -11,7 +11,8 @@
 #   - second line of defence, the console must show no kernel warning,
 #     BUG, oops or panic.
 #
-# Prints the guest's kselftest TAP, then "N passed, N failed, N skipped".
+# Prints the guest's kselftest TAP, then a closing line
+# "N passed, N failed, N skipped" (problems with the run count as failed).
 # Exits non-zero on any failure, missing result or broken run.
 #
 # Usage: boot.sh ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]
@@ -121,5 +122,6 @@ for p in "${problems[@]}"; do
 done
 failed=$((failed + ${#problems[@]}))
 [ "$quiet" = 1 ] && [ "${#problems[@]}" -gt 0 ] && tail -n 60 "$console" | sed 's/^/boot: console: /'
-echo "$arch: $passed passed, $failed failed, $skipped skipped (boot + tests ${secs}s)"
+echo "# boot: $arch, QEMU ran ${secs}s"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
