@@ -3,7 +3,8 @@
  * gfpu core, kernel-only parts: the policy parameter and debugfs.
  *
  * /sys/kernel/debug/gfpu/policy	the policy the next KVM_RUN latches
- * /sys/kernel/debug/gfpu/stats	one line of counters per vCPU
+ * /sys/kernel/debug/gfpu/stats	a line of counters per live vCPU, and
+ *				the sum over the vCPUs already destroyed
  *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
@@ -24,9 +25,14 @@
 
 /* === Data ============================================================= */
 
-/* Every live vCPU record, for debugfs; protected by gfpu_vcpus_lock. */
+/*
+ * Every live vCPU record, for debugfs, and the sum of the counters of the
+ * records already destroyed; both protected by gfpu_vcpus_lock.
+ */
 static LIST_HEAD(gfpu_vcpus);
 static DEFINE_MUTEX(gfpu_vcpus_lock);
+static struct gfpu_stats gfpu_retired;
+static unsigned long gfpu_nr_retired;
 
 struct gfpu_vcpu_node {
 	struct list_head list;
@@ -112,6 +118,34 @@ MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid (comma list) or bits
 
 /* === vCPU registry and debugfs ======================================== */
 
+static void gfpu_stats_add(struct gfpu_stats *sum, const struct gfpu_stats *s)
+{
+	int i;
+
+	for (i = 0; i < GFPU_NR_HOOKS; i++)
+		sum->hooks[i] += s->hooks[i];
+	sum->saves += s->saves;
+	sum->restores += s->restores;
+	sum->bytes += s->bytes;
+	sum->traps += s->traps;
+	sum->reallocs += s->reallocs;
+	sum->realloc_fails += s->realloc_fails;
+	sum->steals += s->steals;
+}
+
+static void gfpu_stats_print(struct seq_file *m, const char *name,
+			     const struct gfpu_stats *s)
+{
+	int i;
+
+	seq_puts(m, name);
+	for (i = 0; i < GFPU_NR_HOOKS; i++)
+		seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
+	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu\n",
+		   s->saves, s->restores, s->bytes, s->traps, s->reallocs,
+		   s->realloc_fails, s->steals);
+}
+
 /**
  * gfpu_track_vcpu() - list a vCPU record for debugfs, or unlist it
  * @v: the record.
@@ -136,6 +170,8 @@ int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
 	}
 	list_for_each_entry_safe(n, tmp, &gfpu_vcpus, list) {
 		if (n->v == v) {
+			gfpu_stats_add(&gfpu_retired, gfpu_vcpu_stats(v));
+			gfpu_nr_retired++;
 			list_del(&n->list);
 			kfree(n);
 		}
@@ -147,20 +183,17 @@ int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
 static int gfpu_stats_show(struct seq_file *m, void *unused)
 {
 	struct gfpu_vcpu_node *n;
-	int i, nr = 0;
+	char name[24];
+	int nr = 0;
 
 	seq_printf(m, "policy %u\n", gfpu_policy());
 	mutex_lock(&gfpu_vcpus_lock);
 	list_for_each_entry(n, &gfpu_vcpus, list) {
-		const struct gfpu_stats *s = gfpu_vcpu_stats(n->v);
-
-		seq_printf(m, "vcpu%d", nr++);
-		for (i = 0; i < GFPU_NR_HOOKS; i++)
-			seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
-		seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu\n",
-			   s->saves, s->restores, s->bytes, s->traps,
-			   s->reallocs, s->realloc_fails, s->steals);
+		snprintf(name, sizeof(name), "vcpu%d", nr++);
+		gfpu_stats_print(m, name, gfpu_vcpu_stats(n->v));
 	}
+	seq_printf(m, "retired %lu\n", gfpu_nr_retired);
+	gfpu_stats_print(m, "retired", &gfpu_retired);
 	mutex_unlock(&gfpu_vcpus_lock);
 	return 0;
 }
