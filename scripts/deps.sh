@@ -14,14 +14,16 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache="$top/.cache"
 
+# What the kernel tier runs: the 6.12 source, a native and an arm64 cross
+# toolchain (static libc for the test programs), the kernel build's host
+# tools, QEMU, busybox for the x86 initramfs (the arm64 one is fetched
+# below), patch for the hook series, ccache.
 packages=(
 	linux-source-6.12
-	build-essential make gcc bc flex bison libelf-dev libssl-dev
-	xz-utils cpio ccache
-	qemu-system-x86 qemu-system-arm
+	make gcc libc6-dev bc flex bison libelf-dev libssl-dev xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	busybox-static
-	patch
+	qemu-system-x86 qemu-system-arm
+	busybox-static patch ccache
 )
 
 t0=$(date +%s)
@@ -54,6 +56,10 @@ if [ "${#missing[@]}" -eq 0 ]; then
 	step "all ${#packages[@]} packages present, apt skipped"
 else
 	step "installing: ${missing[*]}"
+	# A fresh machine (or container) may have no package lists at all.
+	if ! compgen -G '/var/lib/apt/lists/*_Packages' > /dev/null; then
+		apt_update
+	fi
 	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null; then
 		apt_update
