@@ -84,6 +84,25 @@ static u32 guest_vl(void)
 
 /* === The host kernel's fpsimd tracking (6.12 semantics) =============== */
 
+/* Save this CPU's registers into task @t, as SVE state or as FPSIMD. */
+static void task_save_regs(struct sim_task *t, bool sve)
+{
+	struct sim_cpu *c = cpu();
+
+	if (sve) {
+		if (c->vl != t->vl)
+			model_fail("SVE save of a task at VL %u, its VL is %u",
+				   c->vl, t->vl);
+		t->sve_v = c->v;
+		t->sve_zhi = c->zhi;
+		t->sve_p = c->p;
+		model_count(true, SVE_BYTES(t->vl));
+	} else {
+		t->fp_v = c->v;
+		model_count(true, FPSIMD_BYTES);
+	}
+}
+
 /* fpsimd_save(): write the bound state back, unless current is foreign. */
 static void fpsimd_save(void)
 {
@@ -95,18 +114,7 @@ static void fpsimd_save(void)
 	switch (c->last.kind) {
 	case LAST_TASK:
 		t = c->last.task;
-		if (t->tif_sve) {
-			if (c->vl != t->vl)
-				model_fail("SVE save of a task at VL %u, its VL is %u",
-					   c->vl, t->vl);
-			t->sve_v = c->v;
-			t->sve_zhi = c->zhi;
-			t->sve_p = c->p;
-			model_count(true, SVE_BYTES(t->vl));
-		} else {
-			t->fp_v = c->v;
-			model_count(true, FPSIMD_BYTES);
-		}
+		task_save_regs(t, t->tif_sve);
 		break;
 	case LAST_VCPU:
 		if (c->last.sve) {
@@ -184,7 +192,7 @@ static void switch_in(struct sim_task *t)
 }
 
 /* kernel_neon_begin()/end() in a softirq on this CPU. */
-static void kernel_neon(void)
+static void kernel_fp(void)
 {
 	struct sim_cpu *c = cpu();
 
@@ -250,17 +258,7 @@ void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
 
 	if (!irqs_disabled())
 		model_fail("lazy host save outside the trap");
-	if (sve) {
-		if (c->vl != t->vl)
-			model_fail("host SVE save at VL %u, task VL %u", c->vl, t->vl);
-		t->sve_v = c->v;
-		t->sve_zhi = c->zhi;
-		t->sve_p = c->p;
-		model_count(true, SVE_BYTES(t->vl));
-	} else {
-		t->fp_v = c->v;
-		model_count(true, FPSIMD_BYTES);
-	}
+	task_save_regs(t, sve);
 }
 
 void gfpu_arm64_hw_host_rebind(void)
@@ -464,6 +462,15 @@ static void task_write(struct sim_task *t, bool sve)
 	model_use(mc.cur_cpu, t->ctx, sve ? SVE_BYTES(t->vl) : FPSIMD_BYTES);
 }
 
+static void other_task_fp(struct sim_task *o)
+{
+	ret_to_user_fp();
+	task_check(o, "other task");
+	task_write(o, false);
+}
+
+#include "sim_thread.h"
+
 static void ev_u_fp(void)
 {
 	task_write(&w.vmm, false);
@@ -535,81 +542,11 @@ static void ev_u_run(void)
 	mc.phase = PH_KERNEL;
 }
 
-static void run_exit(void)
-{
-	preempt_disable();
-	gfpu_vcpu_put(w.v, false);
-	preempt_enable();
-	gfpu_run_exit(w.v);
-	ret_to_user();
-}
 
-static void preempt(bool other_uses_fp)
-{
-	struct sim_task *o = &w.other[mc.cur_cpu];
 
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_put(w.v, true);
-		preempt_enable();
-	}
-	switch_out();
-	switch_in(o);
-	if (other_uses_fp) {
-		ret_to_user_fp();
-		task_check(o, "other task");
-		task_write(o, false);
-	}
-	switch_out();
-	switch_in(&w.vmm);
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_load(w.v, true);
-		preempt_enable();
-	} else {
-		ret_to_user();
-	}
-}
 
-static void ev_preempt(void)
-{
-	preempt(true);
-}
 
-static void ev_preempt_nofp(void)
-{
-	preempt(false);
-}
 
-static void ev_migrate(void)
-{
-	int to = !mc.vcpu_cpu;
-
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_put(w.v, true);
-		preempt_enable();
-	}
-	switch_out();
-	switch_in(&w.other[mc.cur_cpu]);
-	mc.cur_cpu = mc.vcpu_cpu = to;
-	switch_out();
-	switch_in(&w.vmm);
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_load(w.v, true);
-		preempt_enable();
-	} else {
-		ret_to_user();
-	}
-}
-
-static void ev_softirq(void)
-{
-	kernel_neon();
-	if (mc.phase == PH_USER)
-		ret_to_user();
-}
 
 static u64 img_u64(const u8 *buf, int off)
 {
@@ -726,20 +663,8 @@ static void ev_fail_alloc(void)
 	mc.fail_alloc = true;
 }
 
-static void ev_k_enter(void)
-{
-	model_irq_off();
-	gfpu_guest_enter(w.v);
-	cpu()->guest_mode = true;
-	mc.phase = PH_GUEST;
-}
 
-static void ev_k_exit_run(void)
-{
-	run_exit();
-}
 
-/* A guest FP/SVE access: trapped the first time. */
 static void guest_access(void)
 {
 	if (cpu()->gtrap) {
@@ -878,30 +803,3 @@ void sim_drain(void)
 	/* Out of KVM_RUN the vCPU can go: nothing may still point at it. */
 	gfpu_vcpu_destroy(w.v);
 }
-
-static const char *const sc_idle[] = {
-	"u_run", "[", "k_enter", "g_exit", "]", "k_exit_run", NULL };
-static const char *const sc_busy[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "]", "k_exit_run", NULL };
-static const char *const sc_vmm[] = {
-	"[", "u_fp", "u_run", "k_enter", "g_fp", "g_exit", "k_exit_run", "]",
-	NULL };
-static const char *const sc_preempt[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt", "]",
-	"k_exit_run", NULL };
-static const char *const sc_nofp[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt_nofp", "]",
-	"k_exit_run", NULL };
-static const char *const sc_softirq[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "softirq", "]",
-	"k_exit_run", NULL };
-
-const struct model_scenario sim_scenarios[] = {
-	{ "exit storm, guest FP idle",		sc_idle,	50 },
-	{ "exit storm, guest FP busy",		sc_busy,	50 },
-	{ "VMM FP between runs",		sc_vmm,		20 },
-	{ "preempted by an FP task",		sc_preempt,	20 },
-	{ "preempted by a non-FP task",		sc_nofp,	20 },
-	{ "kernel-mode FP in softirq",		sc_softirq,	20 },
-};
-const int sim_nr_scenarios = ARRAY_SIZE(sim_scenarios);

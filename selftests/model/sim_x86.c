@@ -201,7 +201,7 @@ static void load_current(void)
 }
 
 /* kernel_fpu_begin() + end in a softirq on this CPU. */
-static void kernel_fpu(void)
+static void kernel_fp(void)
 {
 	struct sim_task *t = cpu()->cur;
 	struct sim_cpu *c = cpu();
@@ -535,14 +535,15 @@ static void ret_to_user(void)
 	mc.phase = PH_USER;
 }
 
-static void run_exit(void)
+static void other_task_fp(struct sim_task *o)
 {
-	preempt_disable();
-	gfpu_vcpu_put(w.v, false);
-	preempt_enable();
-	gfpu_run_exit(w.v);
-	ret_to_user();
+	load_current();
+	task_check(o, "other task");
+	task_write(o, XF_BASE);
 }
+
+#include "sim_thread.h"
+
 
 static void ev_u_fp(void)
 {
@@ -595,74 +596,11 @@ static void ev_u_run(void)
 }
 
 /* The vCPU thread is preempted on its CPU by that CPU's other task. */
-static void preempt(bool other_uses_fp)
-{
-	struct sim_task *o = &w.other[mc.cur_cpu];
 
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_put(w.v, true);
-		preempt_enable();
-	}
-	switch_out();
-	switch_in(o);
-	if (other_uses_fp) {
-		load_current();
-		task_check(o, "other task");
-		task_write(o, XF_BASE);
-	}
-	switch_out();
-	switch_in(&w.vmm);
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_load(w.v, true);
-		preempt_enable();
-	} else {
-		ret_to_user();
-	}
-}
 
-static void ev_preempt(void)
-{
-	preempt(true);
-}
 
-static void ev_preempt_nofp(void)
-{
-	preempt(false);
-}
 
-static void ev_migrate(void)
-{
-	int to = !mc.vcpu_cpu;
 
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_put(w.v, true);
-		preempt_enable();
-	}
-	switch_out();
-	switch_in(&w.other[mc.cur_cpu]);
-	mc.cur_cpu = mc.vcpu_cpu = to;
-	switch_out();
-	switch_in(&w.vmm);
-	if (mc.phase == PH_KERNEL) {
-		preempt_disable();
-		gfpu_vcpu_load(w.v, true);
-		preempt_enable();
-	} else {
-		ret_to_user();
-	}
-}
-
-static void ev_softirq(void)
-{
-	kernel_fpu();
-	if (mc.phase == PH_USER)
-		ret_to_user();
-}
-
-/* KVM_GET_XSAVE2 and KVM_GET_XCRS: the in-memory state is the guest's. */
 static void ev_u_get(void)
 {
 	static u8 buf[16384];
@@ -794,18 +732,7 @@ static void ev_fail_alloc(void)
 	mc.fail_alloc = true;
 }
 
-static void ev_k_enter(void)
-{
-	model_irq_off();
-	gfpu_guest_enter(w.v);
-	cpu()->guest_mode = true;
-	mc.phase = PH_GUEST;
-}
 
-static void ev_k_exit_run(void)
-{
-	run_exit();
-}
 
 static void vm_exit(unsigned int flags)
 {
@@ -1033,30 +960,3 @@ void sim_drain(void)
 	/* Out of KVM_RUN the vCPU can go: nothing may still point at it. */
 	gfpu_vcpu_destroy(w.v);
 }
-
-static const char *const sc_idle[] = {
-	"u_run", "[", "k_enter", "g_exit", "]", "k_exit_run", NULL };
-static const char *const sc_busy[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "]", "k_exit_run", NULL };
-static const char *const sc_vmm[] = {
-	"[", "u_fp", "u_run", "k_enter", "g_fp", "g_exit", "k_exit_run", "]",
-	NULL };
-static const char *const sc_preempt[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt", "]",
-	"k_exit_run", NULL };
-static const char *const sc_nofp[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt_nofp", "]",
-	"k_exit_run", NULL };
-static const char *const sc_softirq[] = {
-	"u_run", "[", "k_enter", "g_fp", "g_exit", "softirq", "]",
-	"k_exit_run", NULL };
-
-const struct model_scenario sim_scenarios[] = {
-	{ "exit storm, guest FP idle",		sc_idle,	50 },
-	{ "exit storm, guest FP busy",		sc_busy,	50 },
-	{ "VMM FP between runs",		sc_vmm,		20 },
-	{ "preempted by an FP task",		sc_preempt,	20 },
-	{ "preempted by a non-FP task",		sc_nofp,	20 },
-	{ "kernel-mode FP in softirq",		sc_softirq,	20 },
-};
-const int sim_nr_scenarios = ARRAY_SIZE(sim_scenarios);

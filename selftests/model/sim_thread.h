@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vCPU thread's life, common to both simulators: entering and leaving
+ * KVM_RUN, being preempted by the other task of its CPU, migrating to the
+ * other CPU, kernel-mode FP in a softirq.  Included by sim_<arch>.c after
+ * it has defined: struct sim_task and the world w (w.vmm, w.other[],
+ * w.v), cpu(), switch_out(), switch_in(), ret_to_user(), kernel_fp() and
+ * other_task_fp() (the other task returns to userspace and uses FP).
+ */
+#ifndef _GFPU_MODEL_SIM_THREAD_H
+#define _GFPU_MODEL_SIM_THREAD_H
+
+static void put_in_run(void)
+{
+	if (mc.phase != PH_KERNEL)
+		return;
+	preempt_disable();
+	gfpu_vcpu_put(w.v, true);
+	preempt_enable();
+}
+
+static void load_in_run_or_return(void)
+{
+	if (mc.phase != PH_KERNEL) {
+		ret_to_user();
+		return;
+	}
+	preempt_disable();
+	gfpu_vcpu_load(w.v, true);
+	preempt_enable();
+}
+
+static void run_exit(void)
+{
+	preempt_disable();
+	gfpu_vcpu_put(w.v, false);
+	preempt_enable();
+	gfpu_run_exit(w.v);
+	ret_to_user();
+}
+
+/* The vCPU thread is preempted on its CPU by that CPU's other task. */
+static void preempt(bool other_uses_fp)
+{
+	struct sim_task *o = &w.other[mc.cur_cpu];
+
+	put_in_run();
+	switch_out();
+	switch_in(o);
+	if (other_uses_fp)
+		other_task_fp(o);
+	switch_out();
+	switch_in(&w.vmm);
+	load_in_run_or_return();
+}
+
+static void ev_preempt(void)
+{
+	preempt(true);
+}
+
+static void ev_preempt_nofp(void)
+{
+	preempt(false);
+}
+
+/* The vCPU thread moves to the other CPU, whose other task steps aside. */
+static void ev_migrate(void)
+{
+	int to = !mc.vcpu_cpu;
+
+	put_in_run();
+	switch_out();
+	switch_in(&w.other[mc.cur_cpu]);
+	mc.cur_cpu = mc.vcpu_cpu = to;
+	switch_out();
+	switch_in(&w.vmm);
+	load_in_run_or_return();
+}
+
+static void ev_softirq(void)
+{
+	kernel_fp();
+	if (mc.phase == PH_USER)
+		ret_to_user();
+}
+
+static void ev_k_enter(void)
+{
+	model_irq_off();
+	gfpu_guest_enter(w.v);
+	cpu()->guest_mode = true;
+	mc.phase = PH_GUEST;
+}
+
+static void ev_k_exit_run(void)
+{
+	run_exit();
+}
+
+/* Named scenarios for the accounting table; the same events on both arches. */
+static const char *const sc_idle[] = {
+	"u_run", "[", "k_enter", "g_exit", "]", "k_exit_run", NULL };
+static const char *const sc_busy[] = {
+	"u_run", "[", "k_enter", "g_fp", "g_exit", "]", "k_exit_run", NULL };
+static const char *const sc_vmm[] = {
+	"[", "u_fp", "u_run", "k_enter", "g_fp", "g_exit", "k_exit_run", "]",
+	NULL };
+static const char *const sc_preempt[] = {
+	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt", "]",
+	"k_exit_run", NULL };
+static const char *const sc_nofp[] = {
+	"u_run", "[", "k_enter", "g_fp", "g_exit", "preempt_nofp", "]",
+	"k_exit_run", NULL };
+static const char *const sc_softirq[] = {
+	"u_run", "[", "k_enter", "g_fp", "g_exit", "softirq", "]",
+	"k_exit_run", NULL };
+
+const struct model_scenario sim_scenarios[] = {
+	{ "exit storm, guest FP idle",		sc_idle,	50 },
+	{ "exit storm, guest FP busy",		sc_busy,	50 },
+	{ "VMM FP between runs",		sc_vmm,		20 },
+	{ "preempted by an FP task",		sc_preempt,	20 },
+	{ "preempted by a non-FP task",		sc_nofp,	20 },
+	{ "kernel-mode FP in softirq",		sc_softirq,	20 },
+};
+const int sim_nr_scenarios = ARRAY_SIZE(sim_scenarios);
+
+#endif /* _GFPU_MODEL_SIM_THREAD_H */
