@@ -8,7 +8,8 @@
  *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
- * lazy-host, loadput, realloc-cpuid.
+ * lazy-host (lazy), loadput, realloc-cpuid (cpuid); eager and run name
+ * the defaults.
  */
 #define pr_fmt(fmt) "gfpu: " fmt
 
@@ -46,6 +47,12 @@ static const struct {
 	{ "lazy-host",		GFPU_POLICY_LAZY_HOST },
 	{ "loadput",		GFPU_POLICY_SWAP_LOADPUT },
 	{ "realloc-cpuid",	GFPU_POLICY_REALLOC_CPUID },
+#define GFPU_NR_POLICY_NAMES 3	/* the canonical names above, one per bit */
+	/* Aliases, and names for the defaults, so every design can be named. */
+	{ "eager",		0 },
+	{ "run",		0 },
+	{ "lazy",		GFPU_POLICY_LAZY_HOST },
+	{ "cpuid",		GFPU_POLICY_REALLOC_CPUID },
 };
 
 static const char *const gfpu_hook_names[GFPU_NR_HOOKS] = {
@@ -220,7 +227,7 @@ static int gfpu_policy_show(struct seq_file *m, void *unused)
 	int i;
 
 	seq_printf(m, "%u", policy);
-	for (i = 0; i < ARRAY_SIZE(gfpu_policy_names); i++)
+	for (i = 0; i < GFPU_NR_POLICY_NAMES; i++)
 		if (policy & gfpu_policy_names[i].bit)
 			seq_printf(m, " %s", gfpu_policy_names[i].name);
 	seq_putc(m, '\n');

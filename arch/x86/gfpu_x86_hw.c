@@ -3,8 +3,9 @@
  * gfpu x86 hardware layer, kernel side: the primitives of gfpu_x86_hw.h on
  * the 6.12 x86 FPU core and KVM's struct fpu_guest.
  *
- * Routed through gfpu in this kernel: the swap points, TIF_NEED_FPU_LOAD
- * before entry and the XFD read-back after exit.  Not yet routed, still
+ * Routed through gfpu in this kernel: the swap points (once per run, or
+ * at every load/put with the loadput policy), TIF_NEED_FPU_LOAD before
+ * entry and the XFD read-back after exit.  Not yet routed, still
  * done by KVM's own 6.12 code: XCR0/XSS switching (vendor vcpu_run, inside
  * the same interrupts-off window), XFD_ERR, fpstate reallocation and the
  * XSAVE uAPI; their primitives warn if anything reaches them.
@@ -33,7 +34,7 @@ static u64 gfpu_fpstate_bytes(struct gfpu_vcpu *v)
 
 unsigned int gfpu_hw_supported_policies(void)
 {
-	return 0;
+	return GFPU_POLICY_SWAP_LOADPUT;
 }
 
 int gfpu_x86_hw_init(struct gfpu_vcpu *v)
@@ -66,7 +67,11 @@ void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest)
 {
 	bool live = !test_thread_flag(TIF_NEED_FPU_LOAD);
 
-	fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), to_guest);
+	/* The loadput policy swaps from sched_out too, interrupts off. */
+	if (irqs_disabled())
+		fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), to_guest);
+	else
+		fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), to_guest);
 	if (live)
 		gfpu_count_save(v, gfpu_fpstate_bytes(v));
 	gfpu_count_restore(v, gfpu_fpstate_bytes(v));
