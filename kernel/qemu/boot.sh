@@ -16,7 +16,7 @@
 # Exits non-zero on any failure, missing result or broken run.
 #
 # Usage: boot.sh ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]
-# Environment: TIMEOUT (seconds, default 900), QUIET=1 (console to the log
+# Environment: TIMEOUT (seconds, default 600), QUIET=1 (console to the log
 # file only), QEMU_EXTRA (more QEMU options).
 
 set -euo pipefail
@@ -26,7 +26,7 @@ die() { echo "boot: error: $*" >&2; exit 2; }
 [ "$#" -ge 4 ] || die "usage: $0 ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]"
 arch=$1 kernel=$2 initrd=$3 outdir=$4
 shift 4
-timeout_s=${TIMEOUT:-900}
+timeout_s=${TIMEOUT:-600}
 quiet=${QUIET:-0}
 
 [ -f "$kernel" ] || die "no kernel image $kernel (make kernel first)"
