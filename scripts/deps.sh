@@ -61,7 +61,8 @@ else
 		apt_update
 	fi
 	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null; then
+		--no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+		step "not in the current package lists"
 		apt_update
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 			--no-install-recommends "${missing[@]}" >/dev/null
@@ -82,7 +83,8 @@ if [ "$with_busybox_arm64" -eq 1 ]; then
 		fi
 		dl=$(mktemp -d)
 		trap 'rm -rf "$dl"' EXIT
-		chmod 755 "$dl"	# apt-get download runs as _apt
+		# apt-get download writes as the _apt user where it can.
+		chown _apt "$dl" 2>/dev/null || true
 		step "apt-get download busybox-static:arm64"
 		if ! (cd "$dl" && apt-get download -qq busybox-static:arm64) 2>/dev/null; then
 			apt_update
