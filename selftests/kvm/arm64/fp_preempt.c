@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fp_preempt - guest, VMM and a competing thread keep their FP/SIMD
+ * registers while the vCPU thread is preempted and takes signals.
+ *
+ * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
+ * hammer loads its own pattern into V0-V31, yields the CPU and checks the
+ * pattern, over and over. A timer sends the vCPU thread SIGUSR1 every
+ * SIGNAL_US microseconds; the handler does the same with its own pattern.
+ * The guest holds a pattern in V0-V31 across EXITS exits per round and
+ * reports what it reads back. Every KVM_RUN is made from an asm block that
+ * holds the VMM's pattern in V0-V31 across the syscall.
+ *
+ * On an SVE host the vCPU thread also sets every bit of P0 before each
+ * KVM_RUN and counts them after a signal round trip (a SIGILL from UDF),
+ * as upstream's host_sve test does: lazy host save once discarded them.
+ *
+ * What it catches: guest state not bound to the CPU after exit, or lost
+ * when the vCPU thread is preempted in KVM_RUN; host state or the EL0 SVE
+ * trap left wrong after KVM_RUN; signal frames built from the wrong
+ * registers; any context seeing another's values.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "kselftest.h"
+#include "gfpu_test.h"
+
+#define NR_VREGS	32
+#define V_WORDS		(NR_VREGS * 2)
+
+#define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
+#define EXITS		20	/* exits with one pattern held, per round */
+#define SIGNAL_US	300	/* timer period for SIGUSR1 */
+
+#define CPACR_FPEN	(3ul << 20)
+
+#define V_LOAD(a, b)	"ldp q" #a ", q" #b ", [%[in], #" #a "*16]\n\t"
+#define V_STORE(a, b)	"stp q" #a ", q" #b ", [%[out], #" #a "*16]\n\t"
+#define V_ALL(op)	op(0, 1) op(2, 3) op(4, 5) op(6, 7) op(8, 9)	\
+			op(10, 11) op(12, 13) op(14, 15) op(16, 17)	\
+			op(18, 19) op(20, 21) op(22, 23) op(24, 25)	\
+			op(26, 27) op(28, 29) op(30, 31)
+#define V_CLOBBERS	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7",	\
+			"v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
+			"v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", \
+			"v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"
+
+enum {
+	DOM_HAMMER = GFPU_DOM_LONG + 1,
+	DOM_SIGNAL,
+};
+
+static void guest_code(volatile uint64_t *mmio)
+{
+	uint64_t in[V_WORDS], out[V_WORDS];
+	uint32_t count;
+	uint64_t r;
+
+	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN, cpacr_el1);
+	isb();
+	for (r = 0; r < ROUNDS; r++) {
+		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_GUEST, r);
+		count = EXITS;
+		asm volatile(V_ALL(V_LOAD)
+			     "1: str %[r], [%[mmio]]\n\t"
+			     "subs %w[count], %w[count], #1\n\t"
+			     "b.ne 1b\n\t"
+			     V_ALL(V_STORE)
+			     : [count] "+r" (count)
+			     : [in] "r" (in), [out] "r" (out), [mmio] "r" (mmio),
+			       [r] "r" (r)
+			     : "memory", "cc", V_CLOBBERS);
+		GUEST_SYNC2(r, gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_GUEST, r));
+	}
+	GUEST_DONE();
+}
+
+/* Load a pattern, give the CPU away, read it back: 0 if it survived. */
+static uint64_t hold_across_yield(uint64_t dom, uint64_t seed)
+{
+	uint64_t in[V_WORDS], out[V_WORDS];
+	register long x8 asm("x8") = __NR_sched_yield;
+	register long x0 asm("x0");
+
+	gfpu_pattern_fill(in, V_WORDS, dom, seed);
+	asm volatile(V_ALL(V_LOAD)
+		     "svc #0\n\t"
+		     V_ALL(V_STORE)
+		     : "=r" (x0)
+		     : "r" (x8), [in] "r" (in), [out] "r" (out)
+		     : "memory", V_CLOBBERS);
+	return gfpu_pattern_diff(out, NR_VREGS, dom, seed);
+}
+
+static volatile sig_atomic_t stop;
+static volatile unsigned long hammer_runs, hammer_fails;
+static volatile unsigned long signal_runs, signal_fails;
+
+static void *hammer(void *arg)
+{
+	while (!stop) {
+		if (hold_across_yield(DOM_HAMMER, hammer_runs))
+			hammer_fails++;
+		hammer_runs++;
+	}
+	return NULL;
+}
+
+static void on_sigusr1(int sig)
+{
+	if (hold_across_yield(DOM_SIGNAL, signal_runs))
+		signal_fails++;
+	signal_runs++;
+}
+
+/* Skip the UDF that forced a signal round trip. */
+static void on_sigill(int sig, siginfo_t *info, void *ctx)
+{
+	((ucontext_t *)ctx)->uc_mcontext.pc += 4;
+}
+
+static unsigned long host_runs, host_fails, eintr;
+static unsigned long sve_runs, sve_fails;
+
+static void run_holding_vregs(struct kvm_vcpu *vcpu)
+{
+	uint64_t in[V_WORDS], out[V_WORDS];
+	long ret;
+
+	do {
+		register long x0 asm("x0") = vcpu->fd;
+		register long x1 asm("x1") = KVM_RUN;
+		register long x2 asm("x2") = 0;
+		register long x8 asm("x8") = __NR_ioctl;
+
+		host_runs++;
+		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, host_runs);
+		asm volatile(V_ALL(V_LOAD)
+			     "svc #0\n\t"
+			     V_ALL(V_STORE)
+			     : "+r" (x0)
+			     : "r" (x1), "r" (x2), "r" (x8),
+			       [in] "r" (in), [out] "r" (out)
+			     : "memory", V_CLOBBERS);
+		ret = x0;
+		if (gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, host_runs))
+			host_fails++;
+		eintr += ret == -EINTR;
+	} while (ret == -EINTR);
+	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
+	assert_on_unhandled_exception(vcpu);
+}
+
+/* All of P0 set, a signal round trip, count what is left (host_sve). */
+static void sve_roundtrip(void)
+{
+	unsigned long before, after;
+
+	asm volatile(".arch_extension sve\n\t"
+		     "ptrue p0.b\n\t"
+		     "cntp %[before], p0, p0.b\n\t"
+		     "udf #0\n\t"
+		     "cntp %[after], p0, p0.b\n\t"
+		     : [before] "=r" (before), [after] "=r" (after)
+		     :
+		     : "p0");
+	sve_runs++;
+	sve_fails += before != after;
+}
+
+static int pin_first_cpu(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set), "getaffinity");
+	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "setaffinity");
+	return cpu;
+}
+
+static timer_t start_signals(void)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = {
+		.it_value.tv_nsec = SIGNAL_US * 1000,
+		.it_interval.tv_nsec = SIGNAL_US * 1000,
+	};
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct sigaction ill = {
+		.sa_sigaction = on_sigill,
+		.sa_flags = SA_SIGINFO,
+	};
+	timer_t timer;
+
+	sev._sigev_un._tid = gettid();
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!sigaction(SIGILL, &ill, NULL), "sigaction");
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create");
+	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
+	return timer;
+}
+
+/* A page outside every memslot, mapped in the guest: stores to it exit. */
+static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
+{
+	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+
+	*gpa = vm->ucall_mmio_addr + vm->page_size;
+	virt_map(vm, gva, *gpa, 1);
+	return gva;
+}
+
+static void result(unsigned long runs, unsigned long fails, const char *what)
+{
+	ksft_test_result(runs && !fails, "%s (%lu checks, %lu wrong)\n",
+			 what, runs, fails);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned long guest_rounds = 0, guest_fails = 0;
+	bool done = false, sve = getauxval(AT_HWCAP) & HWCAP_SVE;
+	struct kvm_vcpu *vcpu;
+	vm_paddr_t exit_gpa;
+	struct kvm_vm *vm;
+	pthread_t thread;
+	struct ucall uc;
+	timer_t timer;
+	int cpu;
+
+	ksft_print_header();
+	ksft_set_plan(6);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
+	cpu = pin_first_cpu();
+	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
+	timer = start_signals();
+	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us, host SVE %s\n",
+		       cpu, SIGNAL_US, sve ? "yes" : "no");
+
+	while (!done) {
+		if (sve)
+			sve_roundtrip();
+		run_holding_vregs(vcpu);
+		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		    vcpu->run->mmio.phys_addr == exit_gpa)
+			continue;
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] == guest_rounds, "guest round %lu, expected %lu",
+				    (unsigned long)uc.args[0], guest_rounds);
+			guest_rounds++;
+			guest_fails += uc.args[1] != 0;
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit: %s",
+				  exit_reason_str(vcpu->run->exit_reason));
+		}
+	}
+	timer_delete(timer);
+	stop = 1;
+	pthread_join(thread, NULL);
+	gfpu_print_stats();
+	kvm_vm_free(vm);
+
+	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
+		       host_runs, eintr, (unsigned long)signal_runs,
+		       (unsigned long)hammer_runs);
+	result(guest_rounds, guest_fails,
+	       "guest V0-V31 survive preemption and signals");
+	result(host_runs, host_fails, "VMM V0-V31 survive KVM_RUN");
+	result(hammer_runs, hammer_fails, "competing thread's V0-V31 survive");
+	result(signal_runs, signal_fails, "signal handler's V0-V31 survive");
+	ksft_test_result(eintr > 0, "signals interrupted KVM_RUN (%lu times)\n",
+			 eintr);
+	if (sve)
+		result(sve_runs, sve_fails,
+		       "host SVE P0 survives KVM_RUN and a signal round trip");
+	else
+		ksft_test_result_skip("host SVE: the host has no SVE\n");
+	ksft_finished();
+}

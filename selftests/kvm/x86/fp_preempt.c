@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fp_preempt - guest, VMM and a competing thread keep their SSE registers
+ * while the vCPU thread is preempted and takes signals.
+ *
+ * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
+ * hammer loads its own pattern into xmm0-15, yields the CPU, and checks
+ * the pattern, over and over. A timer sends the vCPU thread SIGUSR1 every
+ * SIGNAL_US microseconds; the handler loads its own pattern, yields, and
+ * checks it. The guest holds a pattern in xmm0-15 across EXITS exits per
+ * round and reports what it reads back. Every KVM_RUN is made from an asm
+ * block that holds the VMM's pattern in xmm0-15 across the syscall.
+ *
+ * What it catches: guest state saved into the VMM's buffer or lost when
+ * the vCPU thread is preempted inside KVM_RUN (TIF_NEED_FPU_LOAD not
+ * honoured on a load, put or entry path), a signal frame built from, or
+ * restored into, the wrong registers, and any context seeing another's
+ * values.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "kselftest.h"
+#include "gfpu_test.h"
+
+#define NR_XMM		16
+#define XMM_WORDS	(NR_XMM * 2)
+
+#define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
+#define EXITS		20	/* exits with one pattern held, per round */
+#define SIGNAL_US	300	/* timer period for SIGUSR1 */
+
+#define FP_PORT		0x1003
+
+#define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
+#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
+#define XMM_ALL(op)	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
+			op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
+			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+			"xmm12", "xmm13", "xmm14", "xmm15"
+
+enum {
+	DOM_HAMMER = GFPU_DOM_LONG + 1,
+	DOM_SIGNAL,
+};
+
+static void guest_code(void)
+{
+	uint64_t in[XMM_WORDS], out[XMM_WORDS];
+	uint32_t count;
+	uint64_t r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_GUEST, r);
+		count = EXITS;
+		asm volatile(XMM_ALL(XMM_LOAD)
+			     "1: outb %%al, %%dx\n\t"
+			     "dec %%ecx\n\t"
+			     "jnz 1b\n\t"
+			     XMM_ALL(XMM_STORE)
+			     : "+c" (count)
+			     : [in] "r" (in), [out] "r" (out), "a" (0),
+			       "d" (FP_PORT)
+			     : "memory", XMM_CLOBBERS);
+		GUEST_SYNC2(r, gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_GUEST, r));
+	}
+	GUEST_DONE();
+}
+
+/* Load a pattern, give the CPU away, read it back: 0 if it survived. */
+static uint64_t hold_across_yield(uint64_t dom, uint64_t seed)
+{
+	uint64_t in[XMM_WORDS], out[XMM_WORDS];
+	long ret;
+
+	gfpu_pattern_fill(in, XMM_WORDS, dom, seed);
+	asm volatile(XMM_ALL(XMM_LOAD)
+		     "syscall\n\t"
+		     XMM_ALL(XMM_STORE)
+		     : "=a" (ret)
+		     : "0" ((long)__NR_sched_yield), [in] "r" (in), [out] "r" (out)
+		     : "rcx", "r11", "memory", XMM_CLOBBERS);
+	return gfpu_pattern_diff(out, NR_XMM, dom, seed);
+}
+
+static volatile sig_atomic_t stop;
+static volatile unsigned long hammer_runs, hammer_fails;
+static volatile unsigned long signal_runs, signal_fails;
+
+static void *hammer(void *arg)
+{
+	while (!stop) {
+		if (hold_across_yield(DOM_HAMMER, hammer_runs))
+			hammer_fails++;
+		hammer_runs++;
+	}
+	return NULL;
+}
+
+static void on_sigusr1(int sig)
+{
+	if (hold_across_yield(DOM_SIGNAL, signal_runs))
+		signal_fails++;
+	signal_runs++;
+}
+
+static unsigned long host_runs, host_fails, eintr;
+
+static void run_holding_xmm(struct kvm_vcpu *vcpu)
+{
+	uint64_t in[XMM_WORDS], out[XMM_WORDS];
+	long ret;
+
+	do {
+		host_runs++;
+		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_HOST, host_runs);
+		asm volatile(XMM_ALL(XMM_LOAD)
+			     "syscall\n\t"
+			     XMM_ALL(XMM_STORE)
+			     : "=a" (ret)
+			     : "0" ((long)__NR_ioctl), "D" ((long)vcpu->fd),
+			       "S" ((long)KVM_RUN), "d" (0L),
+			       [in] "r" (in), [out] "r" (out)
+			     : "rcx", "r11", "memory", XMM_CLOBBERS);
+		if (gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, host_runs))
+			host_fails++;
+		eintr += ret == -EINTR;
+	} while (ret == -EINTR);
+	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
+	assert_on_unhandled_exception(vcpu);
+}
+
+/* Pin the calling thread to the first CPU it may run on. */
+static int pin_first_cpu(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set), "getaffinity");
+	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "setaffinity");
+	return cpu;
+}
+
+static timer_t start_signals(void)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = {
+		.it_value.tv_nsec = SIGNAL_US * 1000,
+		.it_interval.tv_nsec = SIGNAL_US * 1000,
+	};
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	timer_t timer;
+
+	sev._sigev_un._tid = gettid();
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create");
+	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
+	return timer;
+}
+
+static void result(bool ok, unsigned long runs, unsigned long fails,
+		   const char *what)
+{
+	ksft_test_result(ok && runs && !fails, "%s (%lu checks, %lu wrong)\n",
+			 what, runs, fails);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned long guest_rounds = 0, guest_fails = 0;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	pthread_t thread;
+	struct ucall uc;
+	timer_t timer;
+	bool done = false;
+	int cpu;
+
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
+	ksft_print_header();
+	ksft_set_plan(5);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	cpu = pin_first_cpu();
+	/* The hammer inherits the pinning: both threads share one CPU. */
+	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
+	timer = start_signals();
+	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us\n",
+		       cpu, SIGNAL_US);
+
+	while (!done) {
+		run_holding_xmm(vcpu);
+		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
+		    vcpu->run->io.port == FP_PORT)
+			continue;
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(uc.args[0] == guest_rounds, "guest round %lu, expected %lu",
+				    (unsigned long)uc.args[0], guest_rounds);
+			guest_rounds++;
+			guest_fails += uc.args[1] != 0;
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit: %s",
+				  exit_reason_str(vcpu->run->exit_reason));
+		}
+	}
+	timer_delete(timer);
+	stop = 1;
+	pthread_join(thread, NULL);
+	gfpu_print_stats();
+	kvm_vm_free(vm);
+
+	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
+		       host_runs, eintr, (unsigned long)signal_runs,
+		       (unsigned long)hammer_runs);
+	result(true, guest_rounds, guest_fails,
+	       "guest xmm0-15 survive preemption and signals");
+	result(true, host_runs, host_fails, "VMM xmm0-15 survive KVM_RUN");
+	result(true, hammer_runs, hammer_fails,
+	       "competing thread's xmm0-15 survive");
+	result(true, signal_runs, signal_fails,
+	       "signal handler's xmm0-15 survive");
+	/* Otherwise the run above proved nothing about signals in KVM_RUN. */
+	ksft_test_result(eintr > 0, "signals interrupted KVM_RUN (%lu times)\n",
+			 eintr);
+	ksft_finished();
+}
