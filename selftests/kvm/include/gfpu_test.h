@@ -67,6 +67,7 @@ enum gfpu_domain {
 #include <stdbool.h>
 
 bool gfpu_print_stats(void);
+long gfpu_stat(const char *row, const char *field);
 int gfpu_migrate_init(void);
 int gfpu_migrate(unsigned long iteration);
 

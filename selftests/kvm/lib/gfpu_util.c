@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kselftest.h"
@@ -30,6 +31,37 @@ bool gfpu_print_stats(void)
 	}
 	fclose(f);
 	return true;
+}
+
+/**
+ * gfpu_stat() - one counter from the framework's stats file.
+ * @row: the row, e.g. "vcpu0" (the first live vCPU) or "retired".
+ * @field: the counter, e.g. "run_enter".
+ *
+ * Return: its value, or -1 when the file, the row or the field is missing.
+ */
+long gfpu_stat(const char *row, const char *field)
+{
+	char line[1024], key[64];
+	long val = -1;
+	size_t rl = strlen(row);
+	char *p;
+	FILE *f;
+
+	f = fopen(GFPU_STATS_PATH, "r");
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), " %s=", field);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, row, rl) || line[rl] != ' ')
+			continue;
+		p = strstr(line, key);
+		if (p)
+			val = strtol(p + strlen(key), NULL, 10);
+		break;
+	}
+	fclose(f);
+	return val;
 }
 
 static cpu_set_t gfpu_cpus;

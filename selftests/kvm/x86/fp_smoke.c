@@ -182,6 +182,7 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	struct ucall uc;
 	bool done = false, have_stats;
+	long runs, entries, syncs_hook;
 	int ncpus;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
@@ -242,6 +243,10 @@ int main(int argc, char *argv[])
 		       syncs, long_exits, migrations, host_regs.runs);
 	/* While the VM lives, so that its per-vCPU counters are listed. */
 	have_stats = gfpu_print_stats();
+	/* The framework's own count of what it did for this vCPU. */
+	runs = gfpu_stat("vcpu0", "run_enter");
+	entries = gfpu_stat("vcpu0", "guest_enter");
+	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
 	kvm_vm_free(vm);
 
 	check_report(&guest_regs);
@@ -250,9 +255,14 @@ int main(int argc, char *argv[])
 	check_report(&long_regs);
 	check_report(&host_regs);
 	if (have_stats)
-		ksft_test_result_pass("gfpu stats readable\n");
+		/* Every KVM_RUN and every entry went through the hooks. */
+		ksft_test_result(runs >= (long)host_regs.runs &&
+				 entries >= (long)host_regs.runs &&
+				 syncs_hook == entries,
+				 "gfpu hooks ran: run_enter %ld, guest_enter %ld, exit_sync %ld for %lu KVM_RUNs\n",
+				 runs, entries, syncs_hook, host_regs.runs);
 	else
-		ksft_test_result_skip("gfpu stats: no %s (baseline kernel?)\n",
+		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
 				      GFPU_STATS_PATH);
 	ksft_finished();
 }
