@@ -233,6 +233,8 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(c->loaded != v || v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_PUT);
+	if (sched_out && v->in_run)
+		v->stats.preempted++;
 	/* Pairs with the WRITE_ONCE() in gfpu_vcpu_load(). */
 	WRITE_ONCE(v->scheduled_out, sched_out);
 	gfpu_revalidate(v, c);

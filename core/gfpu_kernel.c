@@ -138,6 +138,7 @@ static void gfpu_stats_add(struct gfpu_stats *sum, const struct gfpu_stats *s)
 	sum->reallocs += s->reallocs;
 	sum->realloc_fails += s->realloc_fails;
 	sum->steals += s->steals;
+	sum->preempted += s->preempted;
 }
 
 static void gfpu_stats_print(struct seq_file *m, const char *name,
@@ -148,9 +149,9 @@ static void gfpu_stats_print(struct seq_file *m, const char *name,
 	seq_puts(m, name);
 	for (i = 0; i < GFPU_NR_HOOKS; i++)
 		seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
-	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu\n",
+	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu preempted=%llu\n",
 		   s->saves, s->restores, s->bytes, s->traps, s->reallocs,
-		   s->realloc_fails, s->steals);
+		   s->realloc_fails, s->steals, s->preempted);
 }
 
 /**

@@ -117,6 +117,7 @@ enum gfpu_hook {
  * @realloc_fails: reallocations that failed (state left intact).
  * @steals: times the registers were found taken by the host (preemption,
  *	kernel-mode FP) when the core revalidated ownership.
+ * @preempted: times the vCPU thread was scheduled out inside KVM_RUN.
  *
  * Updated only by the task that runs the vCPU, with preemption disabled;
  * readers (debugfs) take a racy snapshot.
@@ -130,6 +131,7 @@ struct gfpu_stats {
 	u64 reallocs;
 	u64 realloc_fails;
 	u64 steals;
+	u64 preempted;
 };
 
 struct gfpu_vcpu;

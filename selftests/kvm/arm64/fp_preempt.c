@@ -5,8 +5,9 @@
  *
  * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
  * hammer loads its own pattern into V0-V31, yields the CPU and checks the
- * pattern, over and over. A timer sends the vCPU thread SIGUSR1 every
- * SIGNAL_US microseconds; the handler does the same with its own pattern.
+ * pattern, over and over. In the second half of the run a timer sends the
+ * vCPU thread SIGUSR1 every SIGNAL_US microseconds; the handler does the
+ * same with its own pattern.
  * The guest holds a pattern in V0-V31 across EXITS exits per round and
  * reports what it reads back. Every KVM_RUN is made from an asm block that
  * holds the VMM's pattern in V0-V31 across the syscall.
@@ -43,6 +44,7 @@
 #define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
 #define SIGNAL_US	300	/* timer period for SIGUSR1 */
+#define SPIN		1000000	/* guest loop per round without any exit */
 
 #define CPACR_FPEN	(3ul << 20)
 
@@ -65,7 +67,7 @@ enum {
 static void guest_code(volatile uint64_t *mmio)
 {
 	uint64_t in[V_WORDS], out[V_WORDS];
-	uint32_t count;
+	uint32_t count, spin;
 	uint64_t r;
 
 	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN, cpacr_el1);
@@ -73,12 +75,20 @@ static void guest_code(volatile uint64_t *mmio)
 	for (r = 0; r < ROUNDS; r++) {
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_GUEST, r);
 		count = EXITS;
+		/*
+		 * Spin first: host timer interrupts exit to the kernel only,
+		 * so the thread is preempted inside KVM_RUN, not in the VMM.
+		 */
 		asm volatile(V_ALL(V_LOAD)
+			     "mov %w[spin], #" __stringify(SPIN) " & 0xffff\n\t"
+			     "movk %w[spin], #" __stringify(SPIN) " >> 16, lsl #16\n\t"
+			     "2: subs %w[spin], %w[spin], #1\n\t"
+			     "b.ne 2b\n\t"
 			     "1: str %[r], [%[mmio]]\n\t"
 			     "subs %w[count], %w[count], #1\n\t"
 			     "b.ne 1b\n\t"
 			     V_ALL(V_STORE)
-			     : [count] "+r" (count)
+			     : [count] "+r" (count), [spin] "=&r" (spin)
 			     : [in] "r" (in), [out] "r" (out), [mmio] "r" (mmio),
 			       [r] "r" (r)
 			     : "memory", "cc", V_CLOBBERS);
@@ -209,7 +219,7 @@ static timer_t start_signals(void)
 		.sa_sigaction = on_sigill,
 		.sa_flags = SA_SIGINFO,
 	};
-	timer_t timer;
+	timer_t timer = NULL;
 
 	sev._sigev_un._tid = gettid();
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
@@ -238,23 +248,28 @@ static void result(unsigned long runs, unsigned long fails, const char *what)
 int main(int argc, char *argv[])
 {
 	unsigned long guest_rounds = 0, guest_fails = 0;
+	long preempted;
 	bool done = false, sve = getauxval(AT_HWCAP) & HWCAP_SVE;
 	struct kvm_vcpu *vcpu;
 	vm_paddr_t exit_gpa;
 	struct kvm_vm *vm;
 	pthread_t thread;
+	struct sigaction ill = {
+		.sa_sigaction = on_sigill,
+		.sa_flags = SA_SIGINFO,
+	};
 	struct ucall uc;
-	timer_t timer;
+	timer_t timer = NULL;
 	int cpu;
 
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
+	TEST_ASSERT(!sigaction(SIGILL, &ill, NULL), "sigaction");
 	cpu = pin_first_cpu();
 	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
-	timer = start_signals();
 	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us, host SVE %s\n",
 		       cpu, SIGNAL_US, sve ? "yes" : "no");
 
@@ -271,6 +286,13 @@ int main(int argc, char *argv[])
 				    (unsigned long)uc.args[0], guest_rounds);
 			guest_rounds++;
 			guest_fails += uc.args[1] != 0;
+			/*
+			 * Preemption alone first: a pending signal makes
+			 * KVM_RUN return, and the way back to userspace
+			 * reloads what a broken entry path would miss.
+			 */
+			if (guest_rounds == ROUNDS / 2)
+				timer = start_signals();
 			break;
 		case UCALL_DONE:
 			done = true;
@@ -283,10 +305,12 @@ int main(int argc, char *argv[])
 				  exit_reason_str(vcpu->run->exit_reason));
 		}
 	}
-	timer_delete(timer);
+	if (timer)
+		timer_delete(timer);
 	stop = 1;
 	pthread_join(thread, NULL);
 	gfpu_print_stats();
+	preempted = gfpu_stat("vcpu0", "preempted");
 	kvm_vm_free(vm);
 
 	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
@@ -299,6 +323,13 @@ int main(int argc, char *argv[])
 	result(signal_runs, signal_fails, "signal handler's V0-V31 survive");
 	ksft_test_result(eintr > 0, "signals interrupted KVM_RUN (%lu times)\n",
 			 eintr);
+	/* Only the framework counts it; without it this is not known. */
+	if (preempted < 0)
+		ksft_test_result_skip("preempted inside KVM_RUN: no gfpu counters\n");
+	else
+		ksft_test_result(preempted > 0,
+				 "preempted inside KVM_RUN (%ld times)\n",
+				 preempted);
 	if (sve)
 		result(sve_runs, sve_fails,
 		       "host SVE P0 survives KVM_RUN and a signal round trip");
