@@ -59,8 +59,18 @@ while read -r suite name tmo prog args; do
 	rc=$?
 	secs=$(($(date +%s) - start))
 	sed 's/^/# /' "$out" >&3
+	retried=""
+	# Upstream peer tests get one more try: TCG's nested SVM has a known
+	# XSETBV flake (README.md). Ours never do. Both runs are in the TAP.
+	if [ "$suite" = kvm ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ "$rc" -ne 137 ]; then
+		tap "# $suite:$name failed (exit status $rc), running it once more"
+		timeout -s KILL "$tmo" "/tests/$prog" $args > "$out" 2>&1 < /dev/null
+		rc=$?
+		sed 's/^/# /' "$out" >&3
+		retried=" (passed on the second try)"
+	fi
 	if [ "$rc" -eq 0 ]; then
-		tap "ok $i $suite:$name # ${secs}s"
+		tap "ok $i $suite:$name # ${secs}s$retried"
 		say "ok ($secs s)"
 	elif [ "$rc" -eq 4 ]; then
 		tap "ok $i $suite:$name # SKIP"
