@@ -190,20 +190,6 @@ static void sve_roundtrip(void)
 	sve_fails += before != after;
 }
 
-static int pin_first_cpu(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set), "getaffinity");
-	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
-		;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "setaffinity");
-	return cpu;
-}
-
 static timer_t start_signals(void)
 {
 	struct sigevent sev = {
@@ -268,7 +254,8 @@ int main(int argc, char *argv[])
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
 	TEST_ASSERT(!sigaction(SIGILL, &ill, NULL), "sigaction");
-	cpu = pin_first_cpu();
+	cpu = gfpu_pin_first_cpu();
+	TEST_ASSERT(cpu >= 0, "cannot pin to a CPU");
 	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
 	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us, host SVE %s\n",
 		       cpu, SIGNAL_US, sve ? "yes" : "no");

@@ -70,5 +70,6 @@ bool gfpu_print_stats(void);
 long gfpu_stat(const char *row, const char *field);
 int gfpu_migrate_init(void);
 int gfpu_migrate(unsigned long iteration);
+int gfpu_pin_first_cpu(void);
 
 #endif /* SELFTEST_KVM_GFPU_TEST_H */

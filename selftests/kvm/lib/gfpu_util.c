@@ -109,3 +109,25 @@ int gfpu_migrate(unsigned long iteration)
 	}
 	return -1;
 }
+
+/**
+ * gfpu_pin_first_cpu() - pin the calling thread to the first CPU it may
+ * use; threads it creates afterwards inherit the pinning.
+ *
+ * Return: that CPU, or -1 on failure.
+ */
+int gfpu_pin_first_cpu(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
+		;
+	if (cpu == CPU_SETSIZE)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}

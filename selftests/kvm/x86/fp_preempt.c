@@ -148,21 +148,6 @@ static void run_holding_xmm(struct kvm_vcpu *vcpu)
 	assert_on_unhandled_exception(vcpu);
 }
 
-/* Pin the calling thread to the first CPU it may run on. */
-static int pin_first_cpu(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set), "getaffinity");
-	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
-		;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "setaffinity");
-	return cpu;
-}
-
 static timer_t start_signals(void)
 {
 	struct sigevent sev = {
@@ -207,7 +192,8 @@ int main(int argc, char *argv[])
 	ksft_set_plan(6);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	cpu = pin_first_cpu();
+	cpu = gfpu_pin_first_cpu();
+	TEST_ASSERT(cpu >= 0, "cannot pin to a CPU");
 	/* The hammer inherits the pinning: both threads share one CPU. */
 	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
 	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us\n",
