@@ -30,6 +30,6 @@ echo "== summary ($(( $(date +%s) - t0 ))s) =="
 for arch in $arches; do
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/$arch" | tail -n 1)
 	echo "$arch: ${line:-no result (see above)}"
-	grep -E '^# +(gfpu|vcpu[0-9]+|policy)' "$log/$arch" | sed 's/^# */    /' | head -n 8
+	grep -E '^# +gfpu stats:' "$log/$arch" | sed 's/^# */    /' | head -n 8
 done
 exit "$rc"
