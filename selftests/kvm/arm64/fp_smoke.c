@@ -28,9 +28,7 @@
 #include "processor.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
-
-#define NR_VREGS	32
-#define V_WORDS		(NR_VREGS * 2)
+#include "gfpu_regs_arm64.h"
 
 #define ITERATIONS	1000	/* GUEST_SYNC exits, and as many FP exits */
 #define LONG_EXITS	1000	/* exits with one pattern held throughout */
@@ -41,21 +39,8 @@
 #define FP_EXIT_SHORT	1
 #define FP_EXIT_LONG	2
 
-#define CPACR_FPEN	(3ul << 20)	/* FP/SIMD at EL1 and EL0 */
-
 #define VREG_ID(n)	(KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
 			 KVM_REG_ARM_CORE_REG(fp_regs.vregs[n]))
-
-#define V_LOAD(a, b)	"ldp q" #a ", q" #b ", [%[in], #" #a "*16]\n\t"
-#define V_STORE(a, b)	"stp q" #a ", q" #b ", [%[out], #" #a "*16]\n\t"
-#define V_ALL(op)	op(0, 1) op(2, 3) op(4, 5) op(6, 7) op(8, 9)	\
-			op(10, 11) op(12, 13) op(14, 15) op(16, 17)	\
-			op(18, 19) op(20, 21) op(22, 23) op(24, 25)	\
-			op(26, 27) op(28, 29) op(30, 31)
-#define V_CLOBBERS	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7",	\
-			"v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
-			"v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", \
-			"v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"
 
 /* Load @in, exit @count times by storing @what to @mmio, store to @out. */
 static void guest_hold_vregs(const uint64_t *in, uint64_t *out,

@@ -31,9 +31,7 @@
 #include "processor.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
-
-#define NR_XMM		16
-#define XMM_WORDS	(NR_XMM * 2)
+#include "gfpu_regs_x86.h"
 
 #define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
@@ -41,14 +39,6 @@
 #define SPIN		1000000	/* guest loop per round without any exit */
 
 #define FP_PORT		0x1003
-
-#define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
-#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
-#define XMM_ALL(op)	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
-			op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
-#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
-			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
-			"xmm12", "xmm13", "xmm14", "xmm15"
 
 enum {
 	DOM_HAMMER = GFPU_DOM_LONG + 1,

@@ -28,9 +28,7 @@
 #include "processor.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
-
-#define NR_XMM		16
-#define XMM_WORDS	(NR_XMM * 2)
+#include "gfpu_regs_x86.h"
 
 #define ITERATIONS	1000	/* GUEST_SYNC exits, and as many FP exits */
 #define LONG_EXITS	1000	/* exits with one pattern held throughout */
@@ -39,14 +37,6 @@
 
 #define FP_PORT		0x1001	/* exit with the iteration's pattern live */
 #define FP_PORT_LONG	0x1002	/* exit during the long phase */
-
-#define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
-#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
-#define XMM_ALL(op)	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
-			op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
-#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
-			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
-			"xmm12", "xmm13", "xmm14", "xmm15"
 
 /* Load @in, exit @count times through @port, store to @out. */
 static void guest_hold_xmm(const uint64_t *in, uint64_t *out,

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The xmm0-15 register file as the gfpu selftests load, store and clobber it
+ * from inline asm: @in and @out name arrays of 64-bit words.
+ */
+#ifndef SELFTEST_KVM_GFPU_REGS_X86_H
+#define SELFTEST_KVM_GFPU_REGS_X86_H
+
+#define NR_XMM		16
+#define XMM_WORDS	(NR_XMM * 2)
+#define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
+#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
+#define XMM_ALL(op)	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
+			op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+#define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
+			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+			"xmm12", "xmm13", "xmm14", "xmm15"
+
+#endif /* SELFTEST_KVM_GFPU_REGS_X86_H */
