@@ -11,7 +11,7 @@
 # top-level Kbuild already descends into.
 
 gfpu_kconfig_line='source "virt/gfpu/Kconfig"'
-gfpu_makefile_line='obj-$(CONFIG_GFPU) += gfpu/'
+gfpu_makefile_line='obj-y += gfpu/'
 gfpu_kconfig_files=(arch/x86/kvm/Kconfig arch/arm64/kvm/Kconfig)
 gfpu_makefile_file=virt/Makefile
 gfpu_menu_end='endif # VIRTUALIZATION'

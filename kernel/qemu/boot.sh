@@ -43,7 +43,10 @@ case "$arch" in
 x86_64)
 	# tsc_early_khz: without it PIT calibration under TCG fails about
 	# half the time, and then every KVM selftest aborts (NOTES.md).
+	# force_emulation_prefix: the selftests reach KVM's XSETBV emulation
+	# with the KVM_FEP prefix, since TCG runs a plain guest XSETBV itself.
 	args="console=ttyS0 $args tsc_early_khz=2000000 gfpu_test.results=ttyS1"
+	args="$args kvm.force_emulation_prefix=1"
 	qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2 -m 2G
 	      -serial stdio -serial "file:$results")
 	;;
