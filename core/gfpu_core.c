@@ -296,7 +296,7 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	return gfpu_arch_get_state(v, id, buf, size);
 }
 
-int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size)
+int gfpu_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);

@@ -120,7 +120,7 @@ void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 			     const struct gfpu_feature *f);
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf,
 			u32 size);
 
 #endif /* _GFPU_CORE_H */

@@ -220,7 +220,7 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	return ret;
 }
 
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf,
 			u32 size)
 {
 	int ret = gfpu_arm64_reg_check(v, id, size);
@@ -228,6 +228,6 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
 	if (ret < 0)
 		return ret;
 	gfpu_arm64_hw_reg_copy(v, GFPU_ARM64_REG_CLASS(id),
-			       GFPU_ARM64_REG_NUM(id), (void *)buf, size, true);
+			       GFPU_ARM64_REG_NUM(id), buf, size, true);
 	return 0;
 }

@@ -27,7 +27,7 @@
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
 {
 	v->arch.xcr0 = GFPU_XF_FP;
-	v->arch.supported = GFPU_XF_FP | GFPU_XF_SSE;
+	v->arch.supported = GFPU_XF_FP;
 	return gfpu_x86_hw_init(v);
 }
 
@@ -141,6 +141,8 @@ static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
 		return false;
 	if ((xcr0 & GFPU_XF_YMM) && !(xcr0 & GFPU_XF_SSE))
 		return false;
+	if ((xcr0 & GFPU_XF_MPX) && (xcr0 & GFPU_XF_MPX) != GFPU_XF_MPX)
+		return false;
 	if ((xcr0 & GFPU_XF_AVX512) &&
 	    ((xcr0 & GFPU_XF_AVX512) != GFPU_XF_AVX512 ||
 	     !(xcr0 & GFPU_XF_YMM)))
@@ -215,11 +217,13 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 	/*
 	 * A component XFD disables is in its init state as far as XSAVE
 	 * is concerned; drop it from the buffer too so that no XRSTOR
-	 * under this XFD sees it in XSTATE_BV.
+	 * under this XFD sees it in XSTATE_BV.  XFD first: every save
+	 * from then on (a softirq's kernel-mode FPU included) already
+	 * leaves the component out, so it cannot come back.
 	 */
+	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
 	if (!GFPU_MUTANT(xfd_keeps_xstate_bv))
 		gfpu_x86_hw_fpstate_drop(v, xfd);
-	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
 	gfpu_x86_update_passthrough(v);
 	return 0;
 }
@@ -275,26 +279,36 @@ static u64 gfpu_x86_get_u64(const void *buf, u32 off)
 	return val;
 }
 
-/* Everything KVM_SET_XSAVE would refuse, checked before anything changes. */
+/*
+ * Everything KVM_SET_XSAVE refuses, checked before anything changes.  As
+ * in 6.12, any component the host supports is accepted, whatever the
+ * guest's CPUID says (migration compatibility); a dynamic one needs room
+ * in the fpstate, or permission to make it when the policy grows the
+ * fpstate on demand.
+ */
 static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 				u32 size)
 {
-	u64 xstate_bv, allowed;
+	u64 xstate_bv, room;
 	u32 mxcsr;
 	int i;
 
 	if (size < GFPU_XSAVE_LEGACY_SIZE)
 		return -EINVAL;
 	xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
-	allowed = v->arch.supported & gfpu_x86_hw_fpstate_features(v);
-	if (xstate_bv & ~allowed)
+	room = gfpu_x86_hw_fpstate_features(v);
+	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID))
+		room |= gfpu_x86_hw_guest_perm(v) & GFPU_XF_DYNAMIC;
+	if (xstate_bv & ~(gfpu_x86_hw_host_xfeatures() & room))
 		return -EINVAL;
 	/* XCOMP_BV and the reserved header bytes must be zero. */
 	for (i = 8; i < GFPU_XSAVE_HDR_SIZE; i += 8)
 		if (gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR + i))
 			return -EINVAL;
+	/* MXCSR is loaded only with a component that uses it. */
 	memcpy(&mxcsr, (const u8 *)buf + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
-	if (mxcsr & ~gfpu_x86_hw_mxcsr_mask())
+	if ((xstate_bv & GFPU_XF_MXCSR_USERS) &&
+	    (mxcsr & ~gfpu_x86_hw_mxcsr_mask()))
 		return -EINVAL;
 	if (size < gfpu_x86_hw_xstate_size(xstate_bv))
 		return -EINVAL;
@@ -304,6 +318,7 @@ static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	u32 need;
+	u64 val;
 
 	switch (id) {
 	case GFPU_X86_XSAVE:
@@ -322,15 +337,20 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 			return -EINVAL;
 		memcpy(buf, &v->arch.xfd_err, sizeof(u64));
 		return size;
+	case GFPU_X86_XFD_PASSTHROUGH:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		val = v->arch.xfd_passthrough;
+		memcpy(buf, &val, sizeof(u64));
+		return size;
 	default:
 		return -ENOENT;
 	}
 }
 
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
-			u32 size)
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	u64 keep;
+	u64 xstate_bv;
 	int ret;
 
 	switch (id) {
@@ -344,11 +364,17 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, const void *buf,
 		 * gfpu_x86_set_xfd()); KVM_SET_XSAVE with tile data while
 		 * XFD[18] is armed must not make a later XRSTOR fault.
 		 */
-		keep = ~gfpu_x86_hw_fpstate_xfd(v);
-		if (GFPU_MUTANT(set_xsave_keeps_xfd_bv))
-			keep = ~0ULL;
-		gfpu_x86_hw_copy_from_uabi(v, buf, keep);
-		return 0;
+		xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
+		if (!GFPU_MUTANT(set_xsave_keeps_xfd_bv))
+			xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
+		memcpy((u8 *)buf + GFPU_XSAVE_HDR, &xstate_bv, sizeof(u64));
+		if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
+			ret = gfpu_x86_make_room(v, xstate_bv);
+			if (ret)
+				return ret;
+			gfpu_x86_update_passthrough(v);
+		}
+		return gfpu_x86_hw_copy_from_uabi(v, buf);
 	case GFPU_X86_XCR0:
 		if (size != sizeof(u64))
 			return -EINVAL;

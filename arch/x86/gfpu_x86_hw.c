@@ -3,17 +3,21 @@
  * gfpu x86 hardware layer, kernel side: the primitives of gfpu_x86_hw.h on
  * the 6.12 x86 FPU core and KVM's struct fpu_guest.
  *
- * Routed through gfpu in this kernel: the swap points (once per run, or
- * at every load/put with the loadput policy), TIF_NEED_FPU_LOAD before
- * entry and the XFD read-back after exit.  Not yet routed, still
- * done by KVM's own 6.12 code: XCR0/XSS switching (vendor vcpu_run, inside
- * the same interrupts-off window), XFD_ERR, fpstate reallocation and the
- * XSAVE uAPI; their primitives warn if anything reaches them.
+ * KVM calls gfpu at every point where 6.12 handled the guest FPU: the
+ * swap points (once per run, or at every load/put with the loadput
+ * policy), each VM entry and exit inside the vendor vcpu_run (where
+ * TIF_NEED_FPU_LOAD, XCR0/XSS/PKRU, XFD and XFD_ERR are handled), XCR0,
+ * XFD and XFD_ERR writes, KVM_SET_CPUID2 and the XSAVE uAPI.  These
+ * primitives do the work with the x86 FPU core's KVM interface and KVM's
+ * own XCR0/XSS/PKRU switch.
  */
 #include <linux/kvm_host.h>
 #include <linux/sched.h>
+#include <asm/cpuid.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include <asm/msr.h>
+#include "x86.h"		/* arch/x86/kvm: kvm_caps, XCR0/XSS/PKRU switch */
 #include "gfpu_core.h"
 #include "gfpu_x86_hw.h"
 
@@ -29,12 +33,9 @@ static u64 gfpu_fpstate_bytes(struct gfpu_vcpu *v)
 	return gfpu_guest_fpu(v)->fpstate->size;
 }
 
-/* A primitive that KVM does not route through gfpu in this kernel yet. */
-#define GFPU_NOT_ROUTED()	WARN_ONCE(1, "gfpu: %s is not routed in this kernel\n", __func__)
-
 unsigned int gfpu_hw_supported_policies(void)
 {
-	return GFPU_POLICY_SWAP_LOADPUT;
+	return GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_REALLOC_CPUID;
 }
 
 int gfpu_x86_hw_init(struct gfpu_vcpu *v)
@@ -47,10 +48,10 @@ void gfpu_x86_hw_destroy(struct gfpu_vcpu *v)
 {
 }
 
+/* What KVM offers guests; FP and SSE always (KVM_SET_XSAVE takes them). */
 u64 gfpu_x86_hw_host_xfeatures(void)
 {
-	GFPU_NOT_ROUTED();
-	return 0;
+	return kvm_caps.supported_xcr0 | XFEATURE_MASK_FPSSE;
 }
 
 u64 gfpu_x86_hw_guest_perm(struct gfpu_vcpu *v)
@@ -96,13 +97,23 @@ void gfpu_x86_hw_save_current(struct gfpu_vcpu *v)
 		gfpu_count_save(v, gfpu_fpstate_bytes(v));
 }
 
-/* XCR0/XSS/PKRU: kvm_load_{guest,host}_xsave_state() in vendor vcpu_run. */
+/*
+ * KVM's XCR0/XSS/PKRU switch.  KVM's vcpu->arch.xcr0 changes only after
+ * gfpu accepted the value (__kvm_set_xcr()), so the two agree; SEV-ES
+ * guests' XCR0 is the hardware's business (the switch does nothing).
+ */
 void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v, u64 xcr0)
 {
+	struct kvm_vcpu *vcpu = v->hw;
+
+	WARN_ON_ONCE(!vcpu->arch.guest_state_protected &&
+		     xcr0 != vcpu->arch.xcr0);
+	kvm_load_guest_xsave_state(vcpu);
 }
 
 void gfpu_x86_hw_load_host_xcr(struct gfpu_vcpu *v)
 {
+	kvm_load_host_xsave_state(v->hw);
 }
 
 void gfpu_x86_hw_sync_xfd(struct gfpu_vcpu *v)
@@ -145,31 +156,65 @@ void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 	fpu_update_guest_xfd(gfpu_guest_fpu(v), xfd);
 }
 
+/* Locked: a softirq's kernel-mode FPU may save into the same header. */
 void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask)
 {
+	fpregs_lock();
 	gfpu_guest_fpu(v)->fpstate->regs.xsave.header.xfeatures &= ~mask;
+	fpregs_unlock();
 }
 
+/* Non-compacted size: the end of the last user component (CPUID 0xd). */
 u32 gfpu_x86_hw_xstate_size(u64 features)
 {
-	GFPU_NOT_ROUTED();
-	return U32_MAX;
+	u32 size = 512 + 64, eax, ebx, ecx, edx;
+	int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(features & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		/* Supervisor components are not in the uAPI image. */
+		if (!(ecx & 1))
+			size = max(size, ebx + eax);
+	}
+	return size;
 }
 
+/* The host's MXCSR_MASK, as FXSAVE reports it (0: the SDM's default). */
 u32 gfpu_x86_hw_mxcsr_mask(void)
 {
-	GFPU_NOT_ROUTED();
-	return 0;
+	static u32 mask;
+	struct fxregs_state *fx;
+
+	if (mask)
+		return mask;
+	fx = kzalloc(sizeof(*fx), GFP_KERNEL);
+	if (!fx)
+		return 0xffbf;
+	kernel_fpu_begin();
+	asm volatile("fxsaveq %0" : "=m" (*fx));
+	kernel_fpu_end();
+	mask = fx->mxcsr_mask ? fx->mxcsr_mask : 0xffbf;
+	kfree(fx);
+	return mask;
 }
 
+/* The guest's components, plus FP and SSE, as KVM_GET_XSAVE2 copies. */
 void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size)
 {
-	GFPU_NOT_ROUTED();
-	memset(buf, 0, size);
+	struct kvm_vcpu *vcpu = v->hw;
+
+	fpu_copy_guest_fpstate_to_uabi(gfpu_guest_fpu(v), buf, size,
+				       vcpu->arch.guest_supported_xcr0 |
+				       XFEATURE_MASK_FPSSE, vcpu->arch.pkru);
 }
 
-void gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf,
-				u64 keep)
+int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf)
 {
-	GFPU_NOT_ROUTED();
+	struct kvm_vcpu *vcpu = v->hw;
+
+	return fpu_copy_uabi_to_guest_fpstate(gfpu_guest_fpu(v), buf,
+					      kvm_caps.supported_xcr0,
+					      &vcpu->arch.pkru);
 }

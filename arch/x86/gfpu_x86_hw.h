@@ -63,11 +63,10 @@ u32 gfpu_x86_hw_xstate_size(u64 features);
 u32 gfpu_x86_hw_mxcsr_mask(void);
 
 /*
- * Copy the guest fpstate to a uAPI XSAVE image, or from a validated one,
- * taking only the components in @keep (the others load as init).
+ * Copy the guest fpstate to a uAPI XSAVE image, or from a validated one
+ * (components not in its XSTATE_BV load as init).
  */
 void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size);
-void gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf,
-				u64 keep);
+int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf);
 
 #endif /* _GFPU_X86_HW_H */

@@ -276,7 +276,9 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
  * gfpu_set_state() - replace guest FP state from the uAPI
  * @v: the vCPU.
  * @id: which state.
- * @buf: the new contents.
+ * @buf: the new contents, in a kernel buffer that the backend may
+ *	normalise in place (x86 clears the XSTATE_BV bits of components
+ *	that the guest's XFD disables, as KVM_SET_XSAVE always did).
  * @size: size of @buf in bytes.
  *
  * Validates the whole input before changing anything.  A live copy of the
@@ -285,7 +287,7 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
  * Context: process context, preemptible.
  * Return: 0, -ENOENT for an unknown @id, -EINVAL for malformed contents.
  */
-int gfpu_set_state(struct gfpu_vcpu *v, u64 id, const void *buf, u32 size);
+int gfpu_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
 
 /**
  * gfpu_vcpu_stats() - the vCPU's counters

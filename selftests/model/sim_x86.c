@@ -399,19 +399,18 @@ void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size)
 			memcpy(p + xf_off[i] + (i == 0 ? 32 : 0), &w.gfps->d[i], 8);
 }
 
-void gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf,
-				u64 keep)
+int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf)
 {
 	const u8 *p = buf;
 	u64 bv;
 	int i;
 
 	memcpy(&bv, p + GFPU_XSAVE_HDR, 8);
-	bv &= keep;
 	w.gfps->bv = bv;
 	for (i = 0; i < NXF; i++)
 		if (bv & XF(i))
 			memcpy(&w.gfps->d[i], p + xf_off[i] + (i == 0 ? 32 : 0), 8);
+	return 0;
 }
 
 /* === Expectations ====================================================== */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu x86: state ids for gfpu_get_state()/gfpu_set_state(), shared by
+ * the backend and KVM's glue.
+ */
+#ifndef _GFPU_GFPU_X86_H
+#define _GFPU_GFPU_X86_H
+
+/**
+ * enum gfpu_x86_state_id - x86 state ids
+ * @GFPU_X86_XSAVE: the uAPI XSAVE image (struct kvm_xsave region, not
+ *	compacted), at least 4096 bytes and at least the guest's uAPI size.
+ * @GFPU_X86_XCR0: guest XCR0, u64 (KVM_GET/SET_XCRS).
+ * @GFPU_X86_XFD_ERR: guest IA32_XFD_ERR, u64 (MSR accesses).
+ * @GFPU_X86_XFD_PASSTHROUGH: read only, u64: 1 when guest XFD writes may
+ *	go to the MSR without a VM exit (the guest fpstate already has room
+ *	for every dynamic feature the guest may enable), else 0.
+ */
+enum gfpu_x86_state_id {
+	GFPU_X86_XSAVE,
+	GFPU_X86_XCR0,
+	GFPU_X86_XFD_ERR,
+	GFPU_X86_XFD_PASSTHROUGH,
+};
+
+#endif /* _GFPU_GFPU_X86_H */
