@@ -210,7 +210,11 @@ void gfpu_lazy_trap(struct gfpu_vcpu *v)
 	gfpu_count_hook(v, GFPU_HOOK_LAZY_TRAP);
 	v->stats.traps++;
 	gfpu_arch_lazy_trap(v, c);
-	GFPU_WARN_ON(c->owner != GFPU_OWNER_GUEST);
+	/*
+	 * The guest's state is live now, or the hardware handed the trap
+	 * back after the host's save and the guest retries into a new one.
+	 */
+	GFPU_WARN_ON(c->owner == GFPU_OWNER_HOST);
 }
 
 void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags)

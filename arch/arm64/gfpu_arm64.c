@@ -55,7 +55,8 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 
 	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST)) {
 		/* Leave the host's state live; the trap saves it if needed. */
-		if (c->owner == GFPU_OWNER_NONE && gfpu_arm64_hw_regs_live()) {
+		if (c->owner == GFPU_OWNER_NONE && gfpu_arm64_hw_regs_live() &&
+		    gfpu_arm64_hw_lazy_host_ok(v)) {
 			v->arch.host_sve = gfpu_arm64_hw_host_sve();
 			gfpu_set_owner(c, GFPU_OWNER_HOST, v);
 		}
@@ -81,7 +82,7 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	/* Whatever is not the guest's stays behind the trap. */
-	gfpu_arm64_hw_set_trap(c->owner != GFPU_OWNER_GUEST);
+	gfpu_arm64_hw_set_trap(c->owner);
 }
 
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
@@ -100,8 +101,12 @@ void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		gfpu_arm64_hw_host_save(v, sve);
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	}
-	gfpu_arm64_hw_guest_restore(v, v->arch.sve_vl);
-	gfpu_arm64_hw_set_trap(false);
+	if (!gfpu_arm64_hw_guest_restore(v, v->arch.sve_vl)) {
+		/* The guest retries and traps again, with nothing live. */
+		gfpu_arm64_hw_set_trap(GFPU_OWNER_NONE);
+		return;
+	}
+	gfpu_arm64_hw_set_trap(GFPU_OWNER_GUEST);
 	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 }
 

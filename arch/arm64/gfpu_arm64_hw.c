@@ -10,10 +10,12 @@
  * interrupts-off point after exit (gfpu_lazy_trap() from
  * kvm_arch_vcpu_ctxsync_fp()), so the restore primitive here only counts.
  *
- * Routed in this kernel: the eager host policy, guest entry, the post-exit
- * binding and put.  Not yet routed: the lazy host policy (needs the hyp
- * trap to save the host into the task), vector length setup and ONE_REG,
- * which KVM's own 6.12 code still does; their primitives warn.
+ * Lazy host policy: the host's state stays live and bound to its task
+ * (FP_STATE_HOST_OWNED).  Hyp does not save it: it hands the guest's trap
+ * back (GFPU_FP_RETRY) and the host saves it right after the exit with
+ * fpsimd_save_and_flush_cpu_state(), the code the eager policy uses, so
+ * TIF_SVE, the task's vector length, fp_type and FPMR stay the fpsimd
+ * core's business.  The guest retries its instruction and traps again.
  */
 #include <linux/irqflags.h>
 #include <linux/kvm_host.h>
@@ -42,9 +44,19 @@ static u64 gfpu_guest_bytes(struct gfpu_vcpu *v)
 
 #define GFPU_NOT_ROUTED()	WARN_ONCE(1, "gfpu: %s is not routed in this kernel\n", __func__)
 
+/*
+ * Lazy host save is not offered with SME: ZA and streaming mode would
+ * stay live across the guest's run.
+ */
 unsigned int gfpu_hw_supported_policies(void)
 {
-	return 0;
+	return system_supports_sme() ? 0 : GFPU_POLICY_LAZY_HOST;
+}
+
+/* Nested guests' ZCR_EL2 traps expect the guest's state loaded in hyp. */
+bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v)
+{
+	return !vcpu_has_nv(gfpu_kvm(v));
 }
 
 int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v)
@@ -86,20 +98,45 @@ void gfpu_arm64_hw_flush_cpu(void)
 	*host_data_ptr(fp_owner) = FP_STATE_FREE;
 }
 
+/*
+ * The task's own save, at the size its state needs: the fpsimd core reads
+ * TIF_SVE and the CPU's binding itself (inside KVM_RUN the syscall ABI has
+ * already cut live SVE state down to FPSIMD), so @sve is only checked.
+ */
 void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
 {
-	GFPU_NOT_ROUTED();
+	bool live = !test_thread_flag(TIF_FOREIGN_FPSTATE);
+
+	WARN_ON_ONCE(!irqs_disabled());
+	WARN_ON_ONCE(live && sve != test_thread_flag(TIF_SVE));
+	fpsimd_save_and_flush_cpu_state();
+	*host_data_ptr(fp_owner) = FP_STATE_FREE;
+	if (live)
+		gfpu_count_save(v, sizeof(struct user_fpsimd_state));
 }
 
+/*
+ * VM exit left EL0 SVE trapped (CPACR_EL1.ZEN); the task's state is
+ * still live and bound, so make the trap follow TIF_SVE again, as
+ * fpsimd_bind_task_to_cpu() does.
+ */
 void gfpu_arm64_hw_host_rebind(void)
 {
-	GFPU_NOT_ROUTED();
+	if (!system_supports_sve() || test_thread_flag(TIF_FOREIGN_FPSTATE))
+		return;
+	if (test_thread_flag(TIF_SVE))
+		sve_user_enable();
+	else
+		sve_user_disable();
 }
 
-void gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
+bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
 {
-	/* Done by hyp's FP/SVE trap handler (kvm_hyp_handle_fpsimd()). */
+	/* Hyp's FP/SVE trap handler (kvm_hyp_handle_fpsimd()) did it. */
+	if (!guest_owns_fp_regs())
+		return false;
 	gfpu_count_restore(v, gfpu_guest_bytes(v));
+	return true;
 }
 
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
@@ -121,13 +158,16 @@ void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
 	clear_thread_flag(TIF_FOREIGN_FPSTATE);
 }
 
-void gfpu_arm64_hw_set_trap(bool armed)
+void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)
 {
 	/* Hyp traps guest FP/SVE unless the guest owns the registers. */
-	if (armed)
-		*host_data_ptr(fp_owner) = FP_STATE_FREE;
-	else
-		*host_data_ptr(fp_owner) = FP_STATE_GUEST_OWNED;
+	static const u8 fp_owner[GFPU_NR_OWNERS] = {
+		[GFPU_OWNER_NONE] = FP_STATE_FREE,
+		[GFPU_OWNER_HOST] = FP_STATE_HOST_OWNED,
+		[GFPU_OWNER_GUEST] = FP_STATE_GUEST_OWNED,
+	};
+
+	*host_data_ptr(fp_owner) = fp_owner[owner];
 }
 
 int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)

@@ -20,6 +20,9 @@ int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v);
 /* Largest vector length this host supports for guests, 0 without SVE. */
 u32 gfpu_arm64_hw_max_vl(void);
 
+/* The lazy host policy can be used for this vCPU (kernel: not nested). */
+bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v);
+
 /* Someone's state is live: the current task's TIF_FOREIGN_FPSTATE clear. */
 bool gfpu_arm64_hw_regs_live(void);
 
@@ -38,14 +41,22 @@ void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve);
 /* Rebind the host task's live state to the CPU, EL0 traps per TIF_SVE. */
 void gfpu_arm64_hw_host_rebind(void);
 
-/* Load the vCPU's state (SVE at @vl when @vl != 0) and its ZCR. */
-void gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
+/*
+ * Load the vCPU's state (SVE at @vl when @vl != 0) and its ZCR.  False
+ * when the trap only handed the registers back (kernel: hyp restores
+ * the guest's state when the guest retries its instruction).
+ */
+bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
 
 /* Bind the vCPU's live state to the CPU for kernel-mode NEON; irqs off. */
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl);
 
-/* Arm (true) or disarm the guest FP/SVE access trap for the next entry. */
-void gfpu_arm64_hw_set_trap(bool armed);
+/*
+ * Set up the guest FP/SVE access trap for the next entry: none when
+ * @owner is GUEST; with HOST, the trap must first have the host's live
+ * state saved (gfpu_arm64_hw_host_save()).
+ */
+void gfpu_arm64_hw_set_trap(enum gfpu_owner owner);
 
 /* (Re)allocate the vCPU's SVE storage for @vl; 0 frees it. */
 int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl);

@@ -66,7 +66,16 @@ bool gfpu_x86_hw_regs_live(void)
 
 void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest)
 {
-	bool live = !test_thread_flag(TIF_NEED_FPU_LOAD);
+	bool live;
+
+	/*
+	 * The seed 001 thread's bug, for the selftests to catch: a swap
+	 * that trusts the registers although preemption or a softirq
+	 * already saved them and left them to someone else.
+	 */
+	if (GFPU_MUTANT(swap_ignores_need_load))
+		clear_thread_flag(TIF_NEED_FPU_LOAD);
+	live = !test_thread_flag(TIF_NEED_FPU_LOAD);
 
 	/* The loadput policy swaps from sched_out too, interrupts off. */
 	if (irqs_disabled())

@@ -58,7 +58,7 @@ enum gfpu_owner {
 					 GFPU_POLICY_REALLOC_CPUID)
 
 /* Flags for gfpu_exit_sync(): what the exit handler already knows. */
-/* The exit was a device-not-available (#NM) exception (x86). */
+/* The exit was an #NM that XFD caused (x86: CR0.TS was clear). */
 #define GFPU_EXIT_NM			BIT(0)
 
 /**
@@ -197,9 +197,14 @@ void gfpu_guest_enter(struct gfpu_vcpu *v);
  * @v: the vCPU, in guest context on this CPU.
  *
  * Saves the host's state if it is still live, restores the guest's and
- * disarms the trap.  Never called on x86 (LazyFP, CVE-2018-3665).
+ * disarms the trap.  Where the trap handler cannot save the host (the
+ * arm64 kernel: hyp hands the trap back instead), only the host's state
+ * is saved, the trap stays armed and the guest's retried access traps
+ * again: the second call restores the guest's.  Never called on x86
+ * (LazyFP, CVE-2018-3665).
  *
- * Context: interrupts disabled (hypervisor trap path).
+ * Context: interrupts disabled (hypervisor trap path, or the first
+ * interrupts-off point after the exit that reported it).
  */
 void gfpu_lazy_trap(struct gfpu_vcpu *v);
 

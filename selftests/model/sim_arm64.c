@@ -228,6 +228,19 @@ u32 gfpu_arm64_hw_max_vl(void)
 	return GFPU_SVE_VL_MAX;
 }
 
+/*
+ * The kernel's hyp does not save the host: with the host's state live it
+ * hands the trap back, the host saves at exit, the guest retries
+ * (policy bit SIM_HANDBACK).  Both only live inside one guest_access().
+ */
+#define SIM_HANDBACK	BIT(31)
+static bool sim_handback, sim_handed_back;
+
+bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v)
+{
+	return true;
+}
+
 bool gfpu_arm64_hw_regs_live(void)
 {
 	return !cpu()->cur->tif_foreign;
@@ -259,6 +272,7 @@ void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
 	if (!irqs_disabled())
 		model_fail("lazy host save outside the trap");
 	task_save_regs(t, sve);
+	sim_handed_back = sim_handback;
 }
 
 void gfpu_arm64_hw_host_rebind(void)
@@ -266,9 +280,12 @@ void gfpu_arm64_hw_host_rebind(void)
 	bind_task();
 }
 
-void gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
+bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
 {
 	struct sim_cpu *c = cpu();
+
+	if (sim_handed_back)
+		return false;
 
 	c->v = w.gm.v;
 	if (vl) {
@@ -280,6 +297,7 @@ void gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
 		c->zhi = 0;
 		model_count(false, FPSIMD_BYTES);
 	}
+	return true;
 }
 
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
@@ -295,9 +313,9 @@ void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
 	c->cur->tif_foreign = false;
 }
 
-void gfpu_arm64_hw_set_trap(bool armed)
+void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)
 {
-	cpu()->gtrap = armed;
+	cpu()->gtrap = owner != GFPU_OWNER_GUEST;
 }
 
 int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)
@@ -669,6 +687,14 @@ static void guest_access(void)
 {
 	if (cpu()->gtrap) {
 		gfpu_lazy_trap(w.v);
+		if (sim_handed_back) {
+			/* Exit, the host's state saved; entry; the retry traps. */
+			sim_handed_back = false;
+			gfpu_exit_sync(w.v, 0);
+			gfpu_guest_enter(w.v);
+			if (cpu()->gtrap)
+				gfpu_lazy_trap(w.v);
+		}
 		if (cpu()->gtrap)
 			model_fail("lazy trap left the trap armed");
 	}
@@ -739,6 +765,7 @@ const int sim_nr_events = ARRAY_SIZE(sim_events);
 const struct model_policy sim_policies[] = {
 	{ "eager-host",	0 },
 	{ "lazy-host",	GFPU_POLICY_LAZY_HOST },
+	{ "lazy-host/handback", GFPU_POLICY_LAZY_HOST | SIM_HANDBACK },
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 
@@ -759,7 +786,9 @@ void sim_reset(unsigned int policy)
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
 	memset(gfpu_cpus, 0, sizeof(gfpu_cpus));
-	gfpu_set_policy(policy);
+	sim_handback = policy & SIM_HANDBACK;
+	sim_handed_back = false;
+	gfpu_set_policy(policy & ~SIM_HANDBACK);
 	task_init(&w.vmm, CTX_VMM);
 	for (i = 0; i < MODEL_NR_CPUS; i++) {
 		task_init(&w.other[i], CTX_OTHER0 + i);
