@@ -7,7 +7,9 @@
 # A variant that does not get as far as a summary (build failure, ...)
 # counts as one failure. Exits non-zero if anything failed.
 #
-# Usage: check-kernel.sh ARCH:FRAMEWORK...   e.g. x86_64:y arm64:n
+# Usage: check-kernel.sh ARCH:FRAMEWORK[:POLICY]...
+#   e.g. x86_64:y x86_64:y:loadput,realloc-cpuid arm64:n
+# A POLICY boots the same kernel with gfpu.policy=POLICY (no rebuild).
 # Extra make variables (POLICY=..., QUIET=1, ...) come from MAKEFLAGS when
 # run from kernel/Makefile, or from the environment as MAKE_ARGS.
 
@@ -21,12 +23,13 @@ t0=$(date +%s)
 pass=0 fail=0 skip=0
 lines=()
 for v in "$@"; do
-	arch=${v%:*} fw=${v#*:}
+	IFS=: read -r arch fw policy <<< "$v"
+	name="$arch FRAMEWORK=$fw${policy:+ POLICY=$policy}"
 	t1=$(date +%s)
-	echo "[check-kernel] $arch FRAMEWORK=$fw"
+	echo "[check-kernel] $name"
 	# shellcheck disable=SC2086 # MAKE_ARGS is split on purpose
 	make --no-print-directory -C "$here" qemu ARCH="$arch" FRAMEWORK="$fw" \
-		${MAKE_ARGS:-} 2>&1 | tee "$log/out"
+		${policy:+POLICY="$policy"} ${MAKE_ARGS:-} 2>&1 | tee "$log/out"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - t1))
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log/out" | tail -n 1)
@@ -42,7 +45,7 @@ for v in "$@"; do
 		fail=$((fail + 1))	# failed without saying which test
 		what="$what, but exit status $rc"
 	fi
-	lines+=("[check-kernel] $arch FRAMEWORK=$fw: $what (${secs}s)")
+	lines+=("[check-kernel] $name: $what (${secs}s)")
 done
 
 echo

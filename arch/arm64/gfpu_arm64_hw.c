@@ -42,8 +42,6 @@ static u64 gfpu_guest_bytes(struct gfpu_vcpu *v)
 	return sizeof(struct user_fpsimd_state);
 }
 
-#define GFPU_NOT_ROUTED()	WARN_ONCE(1, "gfpu: %s is not routed in this kernel\n", __func__)
-
 /*
  * Lazy host save is not offered with SME: ZA and streaming mode would
  * stay live across the guest's run.
@@ -170,18 +168,79 @@ void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)
 	*host_data_ptr(fp_owner) = fp_owner[owner];
 }
 
+/* The SVE state's size at @vl: the signal frame's register block. */
+static size_t gfpu_sve_bytes(u32 vl)
+{
+	return SVE_SIG_REGS_SIZE(sve_vq_from_vl(vl));
+}
+
+/*
+ * vcpu->arch.sve_state, shared with hyp (which saves and restores the
+ * guest's SVE state there), at @vl; 0 frees it (vCPU destroy).
+ */
 int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)
 {
-	/* 0 at destroy: KVM frees vcpu->arch.sve_state itself. */
-	if (vl)
-		GFPU_NOT_ROUTED();
-	return vl ? -EOPNOTSUPP : 0;
+	struct kvm_vcpu *vcpu = gfpu_kvm(v);
+	void *old = vcpu->arch.sve_state, *buf = NULL;
+	int ret;
+
+	if (vl) {
+		if (WARN_ON_ONCE(vl != vcpu->arch.sve_max_vl))
+			return -EINVAL;
+		buf = kzalloc(gfpu_sve_bytes(vl), GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+		ret = kvm_share_hyp(buf, buf + gfpu_sve_bytes(vl));
+		if (ret) {
+			kfree(buf);
+			return ret;
+		}
+	}
+	if (old) {
+		kvm_unshare_hyp(old, old + gfpu_sve_bytes(v->arch.sve_vl));
+		kfree(old);
+	}
+	vcpu->arch.sve_state = buf;
+	return 0;
+}
+
+/* Where register @cls/@n lives in the vCPU's memory, as KVM keeps it. */
+static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n)
+{
+	struct kvm_vcpu *vcpu = gfpu_kvm(v);
+	struct user_fpsimd_state *fp = &vcpu->arch.ctxt.fp_regs;
+	unsigned int vq = sve_vq_from_vl(v->arch.sve_vl);
+	u8 *sve = vcpu->arch.sve_state;
+
+	switch (cls) {
+	case GFPU_ARM64_V:
+		return &fp->vregs[n];
+	case GFPU_ARM64_FPSR:
+		return &fp->fpsr;
+	case GFPU_ARM64_FPCR:
+		return &fp->fpcr;
+	case GFPU_ARM64_Z:
+		return sve + SVE_SIG_ZREG_OFFSET(vq, n) - SVE_SIG_REGS_OFFSET;
+	case GFPU_ARM64_P:
+		return sve + SVE_SIG_PREG_OFFSET(vq, n) - SVE_SIG_REGS_OFFSET;
+	case GFPU_ARM64_FFR:
+		return sve + SVE_SIG_FFR_OFFSET(vq) - SVE_SIG_REGS_OFFSET;
+	default:
+		return NULL;
+	}
 }
 
 void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
 			    unsigned int n, void *buf, u32 size, bool write)
 {
-	GFPU_NOT_ROUTED();
-	if (!write)
-		memset(buf, 0, size);
+	void *reg = gfpu_reg_addr(v, cls, n);
+
+	if (WARN_ON_ONCE(!reg || (cls >= GFPU_ARM64_Z &&
+				  !gfpu_kvm(v)->arch.sve_state)))
+		return;
+	if (write)
+		memcpy(reg, buf, size);
+	else
+		memcpy(buf, reg, size);
 }

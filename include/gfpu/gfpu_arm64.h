@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gfpu arm64: register ids for gfpu_get_state()/gfpu_set_state(), shared
+ * by the backend and KVM's glue.
+ */
+#ifndef _GFPU_GFPU_ARM64_H
+#define _GFPU_GFPU_ARM64_H
+
+/*
+ * Register ids for gfpu_get_state()/gfpu_set_state(): the KVM glue
+ * translates KVM_REG_ARM_CORE V registers and KVM_REG_ARM64_SVE_* ids
+ * (slice 0) to these.
+ */
+enum gfpu_arm64_reg_class {
+	GFPU_ARM64_V,		/* V0-V31, 16 bytes; FPSIMD-only vCPUs */
+	GFPU_ARM64_FPSR,	/* 4 bytes */
+	GFPU_ARM64_FPCR,	/* 4 bytes */
+	GFPU_ARM64_Z,		/* Z0-Z31, VL bytes; SVE vCPUs */
+	GFPU_ARM64_P,		/* P0-P15, VL / 8 bytes; SVE vCPUs */
+	GFPU_ARM64_FFR,		/* VL / 8 bytes; SVE vCPUs */
+	GFPU_ARM64_NR_CLASSES,
+};
+
+#define GFPU_ARM64_REG(cls, n)	(((u64)(cls) << 8) | (n))
+#define GFPU_ARM64_REG_CLASS(id) ((id) >> 8)
+#define GFPU_ARM64_REG_NUM(id)	((id) & 0xff)
+
+#endif /* _GFPU_GFPU_ARM64_H */
