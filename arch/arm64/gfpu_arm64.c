@@ -65,8 +65,8 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 	}
 
 	/*
-	 * The guest will clobber the registers and VM exit leaves EL0 SVE
-	 * untrapped, so nothing may stay bound to this CPU: a task whose
+	 * The guest will clobber the registers and VM exit rewrites the EL0
+	 * SVE trap, so nothing may stay bound to this CPU: a task whose
 	 * binding survived would return to userspace with guest values and
 	 * the wrong trap.  The host's own state needs saving only at the
 	 * first load of a run; on sched_in it is still in memory from then,
@@ -135,7 +135,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	case GFPU_OWNER_HOST:
 		/*
 		 * The guest never touched FP: the host's state is still
-		 * live, but VM exit left EL0 SVE untrapped.  Rebind so the
+		 * live, but VM exit rewrote the EL0 SVE trap.  Rebind so the
 		 * trap follows TIF_SVE again.
 		 */
 		if (!GFPU_MUTANT(lazy_put_skips_rebind))

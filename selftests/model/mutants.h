@@ -28,7 +28,7 @@
 	X(lazy_save_ignores_sve, "arm64",				\
 	  "lazy host save ignores host SVE (TIF_SVE)")			\
 	X(lazy_put_skips_rebind, "arm64",				\
-	  "lazy put leaves EL0 SVE untrapped with TIF_SVE clear")
+	  "lazy put leaves the EL0 SVE trap disagreeing with TIF_SVE")
 
 #define MODEL_MUT_ENUM(name, arch, what) MUT_##name,
 enum model_mutant {
