@@ -86,10 +86,11 @@ static void guest_code(volatile uint64_t *mmio)
 static uint64_t hold_across_yield(uint64_t dom, uint64_t seed)
 {
 	uint64_t in[V_WORDS], out[V_WORDS];
-	register long x8 asm("x8") = __NR_sched_yield;
+	register long x8 asm("x8");
 	register long x0 asm("x0");
 
 	gfpu_pattern_fill(in, V_WORDS, dom, seed);
+	x8 = __NR_sched_yield;	/* after the call, which may use x8 */
 	asm volatile(V_ALL(V_LOAD)
 		     "svc #0\n\t"
 		     V_ALL(V_STORE)
@@ -135,13 +136,18 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 	long ret;
 
 	do {
-		register long x0 asm("x0") = vcpu->fd;
-		register long x1 asm("x1") = KVM_RUN;
-		register long x2 asm("x2") = 0;
-		register long x8 asm("x8") = __NR_ioctl;
+		register long x0 asm("x0");
+		register long x1 asm("x1");
+		register long x2 asm("x2");
+		register long x8 asm("x8");
 
 		host_runs++;
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, host_runs);
+		/* Only after the call, which may use these registers. */
+		x0 = vcpu->fd;
+		x1 = KVM_RUN;
+		x2 = 0;
+		x8 = __NR_ioctl;
 		asm volatile(V_ALL(V_LOAD)
 			     "svc #0\n\t"
 			     V_ALL(V_STORE)

@@ -129,13 +129,18 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 	long ret;
 
 	do {
-		register long x0 asm("x0") = vcpu->fd;
-		register long x1 asm("x1") = KVM_RUN;
-		register long x2 asm("x2") = 0;
-		register long x8 asm("x8") = __NR_ioctl;
+		register long x0 asm("x0");
+		register long x1 asm("x1");
+		register long x2 asm("x2");
+		register long x8 asm("x8");
 
 		seed++;
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
+		/* Only after the call, which may use these registers. */
+		x0 = vcpu->fd;
+		x1 = KVM_RUN;
+		x2 = 0;
+		x8 = __NR_ioctl;
 		asm volatile(V_ALL(V_LOAD)
 			     "svc #0\n\t"
 			     V_ALL(V_STORE)
