@@ -110,39 +110,11 @@ static void guest_code(volatile uint64_t *mmio, uint64_t vl)
 	GUEST_DONE();
 }
 
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, mask 0x%lx\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check guest_v = { "guest V0-V31 survive kernel-mode NEON" };
-static struct check get_v = { "KVM_GET_ONE_REG returns the guest's V0-V31 under kernel-mode NEON" };
-static struct check guest_sve = { "guest Z/P/FFR survive kernel-mode NEON" };
-static struct check get_sve = { "KVM_GET_ONE_REG returns the guest's Z/P/FFR under kernel-mode NEON" };
-static struct check host_v = { "host V0-V31 survive KVM_RUN under kernel-mode NEON" };
+static struct gfpu_check guest_v = { "guest V0-V31 survive kernel-mode NEON" };
+static struct gfpu_check get_v = { "KVM_GET_ONE_REG returns the guest's V0-V31 under kernel-mode NEON" };
+static struct gfpu_check guest_sve = { "guest Z/P/FFR survive kernel-mode NEON" };
+static struct gfpu_check get_sve = { "KVM_GET_ONE_REG returns the guest's Z/P/FFR under kernel-mode NEON" };
+static struct gfpu_check host_v = { "host V0-V31 survive KVM_RUN under kernel-mode NEON" };
 
 struct torture {
 	long period_us, fires, used;
@@ -221,7 +193,7 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 			       [in] "r" (in), [out] "r" (out)
 			     : "memory", V_CLOBBERS);
 		ret = x0;
-		check_record(&host_v, seed,
+		gfpu_check_record(&host_v, seed,
 			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);
 	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
@@ -288,8 +260,8 @@ static unsigned int sve_max_vl(struct kvm_vcpu *vcpu)
 static long run_vm(bool sve)
 {
 	struct kvm_vcpu_init init = { .target = -1 };
-	struct check *guest = sve ? &guest_sve : &guest_v;
-	struct check *get = sve ? &get_sve : &get_v;
+	struct gfpu_check *guest = sve ? &guest_sve : &guest_v;
+	struct gfpu_check *get = sve ? &get_sve : &get_v;
 	unsigned long rounds = 0, exits = 0;
 	int feature = KVM_ARM_VCPU_SVE;
 	struct kvm_vcpu *vcpu;
@@ -315,7 +287,7 @@ static long run_vm(bool sve)
 		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
 		    vcpu->run->mmio.phys_addr == exit_gpa) {
 			if (++exits % EXITS == GET_EXIT)
-				check_record(get, rounds, vcpu_diff(vcpu, vl, rounds));
+				gfpu_check_record(get, rounds, vcpu_diff(vcpu, vl, rounds));
 			continue;
 		}
 		switch (get_ucall(vcpu, &uc)) {
@@ -324,7 +296,7 @@ static long run_vm(bool sve)
 				    (unsigned long)uc.args[0], rounds);
 			TEST_ASSERT(exits == (rounds + 1) * EXITS,
 				    "%lu exits by round %lu", exits, rounds);
-			check_record(guest, rounds++, uc.args[1]);
+			gfpu_check_record(guest, rounds++, uc.args[1]);
 			break;
 		case UCALL_DONE:
 			done = true;
@@ -390,16 +362,16 @@ int main(int argc, char *argv[])
 	ksft_print_msg("torture: %ld fires during the run, %ld of them used NEON\n",
 		       during.fires - before.fires, during.used - before.used);
 
-	check_report(&guest_v);
-	check_report(&get_v);
+	gfpu_check_report(&guest_v);
+	gfpu_check_report(&get_v);
 	if (sve) {
-		check_report(&guest_sve);
-		check_report(&get_sve);
+		gfpu_check_report(&guest_sve);
+		gfpu_check_report(&get_sve);
 	} else {
 		ksft_test_result_skip("%s: no SVE for guests\n", guest_sve.name);
 		ksft_test_result_skip("%s: no SVE for guests\n", get_sve.name);
 	}
-	check_report(&host_v);
+	gfpu_check_report(&host_v);
 	ksft_test_result(during.used > before.used,
 			 "kernel-mode NEON clobbered the registers during the run (used %ld -> %ld)\n",
 			 before.used, during.used);

@@ -82,40 +82,11 @@ static void guest_code(volatile uint64_t *mmio)
 	GUEST_DONE();
 }
 
-/* One check: how often it ran, how often it failed, the first failure. */
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, V mask 0x%lx\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check host_regs = { "host v0-v31 survive KVM_RUN" };
-static struct check guest_regs = { "guest v0-v31 survive exits" };
-static struct check get_reg = { "KVM_GET_ONE_REG returns the guest's live V regs" };
-static struct check set_reg = { "KVM_SET_ONE_REG reaches the guest's V regs" };
-static struct check long_regs = { "guest v0-v31 held across many exits" };
+static struct gfpu_check host_regs = { "host v0-v31 survive KVM_RUN" };
+static struct gfpu_check guest_regs = { "guest v0-v31 survive exits" };
+static struct gfpu_check get_reg = { "KVM_GET_ONE_REG returns the guest's live V regs" };
+static struct gfpu_check set_reg = { "KVM_SET_ONE_REG reaches the guest's V regs" };
+static struct gfpu_check long_regs = { "guest v0-v31 held across many exits" };
 
 /*
  * KVM_RUN from inside an asm block that holds a host pattern in v0-v31
@@ -149,7 +120,7 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 			       [in] "r" (in), [out] "r" (out)
 			     : "memory", V_CLOBBERS);
 		ret = x0;
-		check_record(&host_regs, seed,
+		gfpu_check_record(&host_regs, seed,
 			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);
 
@@ -184,11 +155,11 @@ static void vregs_set(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
 /* The guest is stopped at a short FP exit in iteration @i. */
 static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 {
-	check_record(&get_reg, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
+	gfpu_check_record(&get_reg, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
 	if (i % SET_EVERY)
 		return;
 	vregs_set(vcpu, GFPU_DOM_HOST_SET, i);
-	check_record(&set_reg, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
+	gfpu_check_record(&set_reg, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
 }
 
 /* A page outside every memslot, mapped in the guest: stores to it exit. */
@@ -238,7 +209,7 @@ int main(int argc, char *argv[])
 				continue;
 			}
 			TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
-			check_record(&long_regs, long_exits,
+			gfpu_check_record(&long_regs, long_exits,
 				     vregs_diff(vcpu, GFPU_DOM_LONG, 0));
 			if (++long_exits % MIGRATE_EVERY == 0 &&
 			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
@@ -252,9 +223,9 @@ int main(int argc, char *argv[])
 				    "guest at iteration %lu, host expected %lu",
 				    (unsigned long)uc.args[0], syncs);
 			if (syncs < ITERATIONS)
-				check_record(&guest_regs, syncs, uc.args[1]);
+				gfpu_check_record(&guest_regs, syncs, uc.args[1]);
 			else
-				check_record(&long_regs, syncs, uc.args[1]);
+				gfpu_check_record(&long_regs, syncs, uc.args[1]);
 			if (++syncs % MIGRATE_EVERY == 0 &&
 			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
 				migrations++;
@@ -281,11 +252,11 @@ int main(int argc, char *argv[])
 	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
 	kvm_vm_free(vm);
 
-	check_report(&guest_regs);
-	check_report(&get_reg);
-	check_report(&set_reg);
-	check_report(&long_regs);
-	check_report(&host_regs);
+	gfpu_check_report(&guest_regs);
+	gfpu_check_report(&get_reg);
+	gfpu_check_report(&set_reg);
+	gfpu_check_report(&long_regs);
+	gfpu_check_report(&host_regs);
 	if (have_stats)
 		/* Every KVM_RUN and every entry went through the hooks. */
 		ksft_test_result(runs >= (long)host_regs.runs &&

@@ -172,44 +172,24 @@ static void guest_code(volatile uint64_t *mmio, uint64_t max_vl)
 	GUEST_DONE();
 }
 
-/* One check: how often it ran, how often it failed, the first failure. */
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, mask 0x%lx (bits 0-31 Z, 32-47 P, 48 FFR)\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check guest_regs = { "guest Z/P/FFR survive exits" };
-static struct check get_reg = { "KVM_GET_ONE_REG returns the guest's live Z/P/FFR" };
-static struct check set_reg = { "KVM_SET_ONE_REG reaches the guest's Z/P/FFR" };
-static struct check v_view = { "guest V0-V31 read as Z0-Z31 bits [127:0]" };
-static struct check vonly = { "FP/SIMD writes zero Z bits [VL-1:128], across exits too" };
-static struct check long_regs = { "guest Z/P/FFR held across many exits and migrations" };
-static struct check host_v = { "host Z bits [127:0] survive KVM_RUN" };
-static struct check host_zero = { "host Z bits [VL-1:128], P, FFR read zero after KVM_RUN (syscall ABI)" };
-static struct check host_sig = { "host Z/P/FFR survive a signal right after KVM_RUN" };
+static struct gfpu_check guest_regs = { "guest Z/P/FFR survive exits",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check get_reg = { "KVM_GET_ONE_REG returns the guest's live Z/P/FFR",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check set_reg = { "KVM_SET_ONE_REG reaches the guest's Z/P/FFR",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check v_view = { "guest V0-V31 read as Z0-Z31 bits [127:0]",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check vonly = { "FP/SIMD writes zero Z bits [VL-1:128], across exits too",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check long_regs = { "guest Z/P/FFR held across many exits and migrations",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check host_v = { "host Z bits [127:0] survive KVM_RUN",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check host_zero = { "host Z bits [VL-1:128], P, FFR read zero after KVM_RUN (syscall ABI)",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
+static struct gfpu_check host_sig = { "host Z/P/FFR survive a signal right after KVM_RUN",
+					"bits 0-31 Z, 32-47 P, 48 FFR" };
 
 static unsigned int vcpu_vl;		/* the guest's: the vCPU's maximum */
 static unsigned int host_vls[SVE_VL_MAX_BYTES / 16], nr_host_vls;
@@ -315,8 +295,8 @@ static void run_holding_sve(struct kvm_vcpu *vcpu)
 			       [pout] "r" (h_out.p), [fout] "r" (h_out.ffr)
 			     : "memory", SVE_CLOBBERS);
 		ret = x0;
-		check_record(&host_v, host_runs, host_low_diff());
-		check_record(&host_zero, host_runs, host_rest_diff());
+		gfpu_check_record(&host_v, host_runs, host_low_diff());
+		gfpu_check_record(&host_zero, host_runs, host_rest_diff());
 	} while (ret == -EINTR);
 	TEST_ASSERT(!ret, "KVM_RUN %lu failed: %ld (%s)", host_runs, ret,
 		    strerror(-ret));
@@ -331,7 +311,7 @@ static void run_holding_sve(struct kvm_vcpu *vcpu)
 		       [zout] "r" (h_out.z), [pout] "r" (h_out.p),
 		       [fout] "r" (h_out.ffr)
 		     : "memory", SVE_CLOBBERS);
-	check_record(&host_sig, host_runs, gfpu_sve_cmp(&h_out, &h_in, host_vl));
+	gfpu_check_record(&host_sig, host_runs, gfpu_sve_cmp(&h_out, &h_in, host_vl));
 	assert_on_unhandled_exception(vcpu);
 }
 
@@ -465,21 +445,21 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, struct fp_exit_state *s,
 	switch (ph) {
 	case PH_SHORT:
 		if (s->nr % GET_EVERY == 2)
-			check_record(&get_reg, i, vcpu_sve_diff(vcpu, &s->cur));
+			gfpu_check_record(&get_reg, i, vcpu_sve_diff(vcpu, &s->cur));
 		if (s->nr == SET_EXIT && i % SET_EVERY == 0) {
 			s->cur.dom = GFPU_DOM_HOST_SET;
 			gfpu_sve_fill(&v_exp, vcpu_vl, &s->cur);
 			vcpu_set_sve(vcpu, &v_exp, vcpu_vl);
-			check_record(&set_reg, i, vcpu_sve_diff(vcpu, &s->cur));
+			gfpu_check_record(&set_reg, i, vcpu_sve_diff(vcpu, &s->cur));
 		}
 		break;
 	case PH_VONLY:
 		if (s->nr % GET_EVERY == 2)
-			check_record(&vonly, i, vcpu_sve_diff(vcpu, &s->cur));
+			gfpu_check_record(&vonly, i, vcpu_sve_diff(vcpu, &s->cur));
 		break;
 	case PH_LONG:
 		if (++long_exits % LONG_GET_EVERY == 0)
-			check_record(&long_regs, long_exits,
+			gfpu_check_record(&long_regs, long_exits,
 				     vcpu_sve_diff(vcpu, &s->cur));
 		if (long_exits % MIGRATE_EVERY == 0 &&
 		    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
@@ -500,17 +480,17 @@ static void handle_report(const struct ucall *uc, unsigned long n)
 
 	TEST_ASSERT(uc->args[0] == want, "guest report 0x%lx, expected 0x%lx",
 		    (unsigned long)uc->args[0], (unsigned long)want);
-	check_record(&v_view, n, uc->args[2]);
+	gfpu_check_record(&v_view, n, uc->args[2]);
 	switch (WHAT_PH(want)) {
 	case PH_SHORT:
-		check_record(i % SET_EVERY ? &guest_regs : &set_reg, i,
+		gfpu_check_record(i % SET_EVERY ? &guest_regs : &set_reg, i,
 			     uc->args[1]);
 		break;
 	case PH_VONLY:
-		check_record(&vonly, i, uc->args[1]);
+		gfpu_check_record(&vonly, i, uc->args[1]);
 		break;
 	default:
-		check_record(&long_regs, LONG_EXITS, uc->args[1]);
+		gfpu_check_record(&long_regs, LONG_EXITS, uc->args[1]);
 	}
 }
 
@@ -594,15 +574,15 @@ int main(int argc, char *argv[])
 	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
 	kvm_vm_free(vm);
 
-	check_report(&guest_regs);
-	check_report(&get_reg);
-	check_report(&set_reg);
-	check_report(&v_view);
-	check_report(&vonly);
-	check_report(&long_regs);
-	check_report(&host_v);
-	check_report(&host_zero);
-	check_report(&host_sig);
+	gfpu_check_report(&guest_regs);
+	gfpu_check_report(&get_reg);
+	gfpu_check_report(&set_reg);
+	gfpu_check_report(&v_view);
+	gfpu_check_report(&vonly);
+	gfpu_check_report(&long_regs);
+	gfpu_check_report(&host_v);
+	gfpu_check_report(&host_zero);
+	gfpu_check_report(&host_sig);
 	if (have_stats)
 		ksft_test_result(runs >= (long)host_runs &&
 				 entries >= (long)host_runs &&

@@ -65,6 +65,54 @@ enum gfpu_domain {
 
 /* Host only, lib/gfpu_util.c */
 #include <stdbool.h>
+#include "kselftest.h"
+
+/**
+ * struct gfpu_check - one TAP result built from many comparisons
+ * @name: the TAP description.
+ * @legend: what the bits of a failure mask stand for, or NULL.
+ * @runs: comparisons made.
+ * @fails: comparisons that found a difference.
+ * @first_seed: the pattern seed of the first difference.
+ * @first_mask: which registers differed then (bit n: register n).
+ */
+struct gfpu_check {
+	const char *name;
+	const char *legend;
+	unsigned long runs, fails;
+	unsigned long first_seed;
+	uint64_t first_mask;
+};
+
+/*
+ * Count one comparison; @bad: the registers that differed, 0 for none.
+ * These two are inline: kselftest.h keeps its TAP counters per
+ * compilation unit, so results must be counted in the test's own.
+ */
+static inline void gfpu_check_record(struct gfpu_check *c,
+				     unsigned long seed, uint64_t bad)
+{
+	c->runs++;
+	if (!bad)
+		return;
+	if (!c->fails++) {
+		c->first_seed = seed;
+		c->first_mask = bad;
+	}
+}
+
+/* Print @c's TAP result: it fails if it never ran or ever differed. */
+static inline void gfpu_check_report(const struct gfpu_check *c)
+{
+	if (c->fails)
+		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, mask 0x%lx%s%s%s\n",
+			       c->name, c->fails, c->runs, c->first_seed,
+			       (unsigned long)c->first_mask,
+			       c->legend ? " (" : "", c->legend ?: "",
+			       c->legend ? ")" : "");
+	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
+			 c->name, c->runs);
+}
 
 bool gfpu_print_stats(void);
 long gfpu_stat(const char *row, const char *field);

@@ -116,39 +116,11 @@ static void torture_stop(void)
 	torture_write(0);
 }
 
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, mask 0x%lx\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check guest_x87 = { "guest x87 ST0-7 survive kernel-mode FPU use" };
-static struct check guest_xmm = { "guest xmm0-15 survive kernel-mode FPU use" };
-static struct check guest_ymmh = { "guest ymm0-15 upper halves survive kernel-mode FPU use" };
-static struct check host_regs = { "VMM xmm0-15 survive KVM_RUN under kernel-mode FPU use" };
-static struct check get_xsave = {
+static struct gfpu_check guest_x87 = { "guest x87 ST0-7 survive kernel-mode FPU use" };
+static struct gfpu_check guest_xmm = { "guest xmm0-15 survive kernel-mode FPU use" };
+static struct gfpu_check guest_ymmh = { "guest ymm0-15 upper halves survive kernel-mode FPU use" };
+static struct gfpu_check host_regs = { "VMM xmm0-15 survive KVM_RUN under kernel-mode FPU use" };
+static struct gfpu_check get_xsave = {
 	"KVM_GET_XSAVE returns the guest's live state under kernel-mode FPU use"
 };
 
@@ -170,7 +142,7 @@ static void run_holding_xmm(struct kvm_vcpu *vcpu)
 			       "S" ((long)KVM_RUN), "d" (0L),
 			       [in] "r" (in), [out] "r" (out)
 			     : "rcx", "r11", "memory", XMM_CLOBBERS);
-		check_record(&host_regs, seed,
+		gfpu_check_record(&host_regs, seed,
 			     gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);
 
@@ -232,7 +204,7 @@ int main(int argc, char *argv[])
 			vcpu_xsave_get(vcpu, buf);
 			gfpu_fpx_from_xsave(&got, buf, ymmh_off, 0);
 			gfpu_fpx_fill(&want, GFPU_DOM_GUEST, round);
-			check_record(&get_xsave, exits++,
+			gfpu_check_record(&get_xsave, exits++,
 				     gfpu_fpx_diff(&got, &want, fpx_what));
 			continue;
 		}
@@ -241,10 +213,10 @@ int main(int argc, char *argv[])
 			TEST_ASSERT(uc.args[0] == round,
 				    "guest in round %lu, host in %lu",
 				    (unsigned long)uc.args[0], round);
-			check_record(&guest_x87, round, uc.args[1] & FPX_ST_MASK);
-			check_record(&guest_xmm, round,
+			gfpu_check_record(&guest_x87, round, uc.args[1] & FPX_ST_MASK);
+			gfpu_check_record(&guest_xmm, round,
 				     uc.args[1] & FPX_XMM_MASK);
-			check_record(&guest_ymmh, round,
+			gfpu_check_record(&guest_ymmh, round,
 				     uc.args[1] & FPX_YMMH_MASK);
 			round++;
 			break;
@@ -268,15 +240,15 @@ int main(int argc, char *argv[])
 	ksft_print_msg("%lu rounds, %lu FP exits, %lu KVM_RUNs; torture fires +%ld, used +%ld\n",
 		       round, exits, host_regs.runs, t1.fires - t0.fires,
 		       t1.used - t0.used);
-	check_report(&guest_x87);
-	check_report(&guest_xmm);
+	gfpu_check_report(&guest_x87);
+	gfpu_check_report(&guest_xmm);
 	if (fpx_what & FPX_YMM)
-		check_report(&guest_ymmh);
+		gfpu_check_report(&guest_ymmh);
 	else
 		ksft_test_result_skip("%s: no AVX in KVM's CPUID and XCR0\n",
 				      guest_ymmh.name);
-	check_report(&get_xsave);
-	check_report(&host_regs);
+	gfpu_check_report(&get_xsave);
+	gfpu_check_report(&host_regs);
 	ksft_test_result(t1.used > t0.used,
 			 "kernel-mode FPU torture used the FPU during the run (fires +%ld, used +%ld)\n",
 			 t1.fires - t0.fires, t1.used - t0.used);

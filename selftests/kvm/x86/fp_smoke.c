@@ -73,40 +73,11 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* One check: how often it ran, how often it failed, the first failure. */
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, xmm mask 0x%lx\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check host_regs = { "host xmm0-15 survive KVM_RUN" };
-static struct check guest_regs = { "guest xmm0-15 survive exits" };
-static struct check get_fpu = { "KVM_GET_FPU returns the guest's live xmm" };
-static struct check set_fpu = { "KVM_SET_FPU reaches the guest's xmm" };
-static struct check long_regs = { "guest xmm0-15 held across many exits" };
+static struct gfpu_check host_regs = { "host xmm0-15 survive KVM_RUN" };
+static struct gfpu_check guest_regs = { "guest xmm0-15 survive exits" };
+static struct gfpu_check get_fpu = { "KVM_GET_FPU returns the guest's live xmm" };
+static struct gfpu_check set_fpu = { "KVM_SET_FPU reaches the guest's xmm" };
+static struct gfpu_check long_regs = { "guest xmm0-15 held across many exits" };
 
 /*
  * KVM_RUN from inside an asm block that holds a host pattern in xmm0-15
@@ -130,7 +101,7 @@ static void run_holding_xmm(struct kvm_vcpu *vcpu)
 			       "S" ((long)KVM_RUN), "d" (0L),
 			       [in] "r" (in), [out] "r" (out)
 			     : "rcx", "r11", "memory", XMM_CLOBBERS);
-		check_record(&host_regs, seed,
+		gfpu_check_record(&host_regs, seed,
 			     gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);
 
@@ -153,7 +124,7 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 	struct kvm_fpu fpu;
 
 	vcpu_fpu_get(vcpu, &fpu);
-	check_record(&get_fpu, i, fpu_diff(&fpu, GFPU_DOM_GUEST, i));
+	gfpu_check_record(&get_fpu, i, fpu_diff(&fpu, GFPU_DOM_GUEST, i));
 	if (i % SET_EVERY)
 		return;
 
@@ -161,7 +132,7 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 	memcpy(fpu.xmm, words, sizeof(words));
 	vcpu_fpu_set(vcpu, &fpu);
 	vcpu_fpu_get(vcpu, &fpu);
-	check_record(&set_fpu, i, fpu_diff(&fpu, GFPU_DOM_HOST_SET, i));
+	gfpu_check_record(&set_fpu, i, fpu_diff(&fpu, GFPU_DOM_HOST_SET, i));
 }
 
 int main(int argc, char *argv[])
@@ -196,7 +167,7 @@ int main(int argc, char *argv[])
 		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
 		    vcpu->run->io.port == FP_PORT_LONG) {
 			vcpu_fpu_get(vcpu, &fpu);
-			check_record(&long_regs, long_exits,
+			gfpu_check_record(&long_regs, long_exits,
 				     fpu_diff(&fpu, GFPU_DOM_LONG, 0));
 			if (++long_exits % MIGRATE_EVERY == 0 &&
 			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
@@ -210,9 +181,9 @@ int main(int argc, char *argv[])
 				    "guest at iteration %lu, host expected %lu",
 				    (unsigned long)uc.args[0], syncs);
 			if (syncs < ITERATIONS)
-				check_record(&guest_regs, syncs, uc.args[1]);
+				gfpu_check_record(&guest_regs, syncs, uc.args[1]);
 			else
-				check_record(&long_regs, syncs, uc.args[1]);
+				gfpu_check_record(&long_regs, syncs, uc.args[1]);
 			if (++syncs % MIGRATE_EVERY == 0 &&
 			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
 				migrations++;
@@ -239,11 +210,11 @@ int main(int argc, char *argv[])
 	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
 	kvm_vm_free(vm);
 
-	check_report(&guest_regs);
-	check_report(&get_fpu);
-	check_report(&set_fpu);
-	check_report(&long_regs);
-	check_report(&host_regs);
+	gfpu_check_report(&guest_regs);
+	gfpu_check_report(&get_fpu);
+	gfpu_check_report(&set_fpu);
+	gfpu_check_report(&long_regs);
+	gfpu_check_report(&host_regs);
 	if (have_stats)
 		/* Every KVM_RUN and every entry went through the hooks. */
 		ksft_test_result(runs >= (long)host_regs.runs &&

@@ -107,41 +107,12 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* One check: how often it ran, how often it failed, the first failure. */
-struct check {
-	const char *name;
-	unsigned long runs, fails;
-	unsigned long first_seed;
-	uint64_t first_mask;
-};
-
-static void check_record(struct check *c, unsigned long seed, uint64_t bad)
-{
-	c->runs++;
-	if (!bad)
-		return;
-	if (!c->fails++) {
-		c->first_seed = seed;
-		c->first_mask = bad;
-	}
-}
-
-static void check_report(const struct check *c)
-{
-	if (c->fails)
-		ksft_print_msg("%s: %lu of %lu wrong, first at %lu, mask 0x%lx\n",
-			       c->name, c->fails, c->runs, c->first_seed,
-			       (unsigned long)c->first_mask);
-	ksft_test_result(c->runs && !c->fails, "%s (%lu checks)\n",
-			 c->name, c->runs);
-}
-
-static struct check xcr0_seen = { "guest XGETBV reads the XCR0 set by KVM_SET_XCRS" };
-static struct check x87_regs = { "guest x87 ST0-7 survive exits" };
-static struct check ymm_regs = { "guest ymm0-15, all 256 bits, survive exits" };
-static struct check pkru_reg = { "guest PKRU survives exits" };
-static struct check get_xsave = { "KVM_GET_XSAVE/KVM_GET_XSAVE2 return the guest's live state" };
-static struct check set_xsave = { "KVM_SET_XSAVE reaches the guest's registers" };
+static struct gfpu_check xcr0_seen = { "guest XGETBV reads the XCR0 set by KVM_SET_XCRS" };
+static struct gfpu_check x87_regs = { "guest x87 ST0-7 survive exits" };
+static struct gfpu_check ymm_regs = { "guest ymm0-15, all 256 bits, survive exits" };
+static struct gfpu_check pkru_reg = { "guest PKRU survives exits" };
+static struct gfpu_check get_xsave = { "KVM_GET_XSAVE/KVM_GET_XSAVE2 return the guest's live state" };
+static struct gfpu_check set_xsave = { "KVM_SET_XSAVE reaches the guest's registers" };
 
 struct host {
 	struct kvm_vcpu *vcpu;
@@ -162,7 +133,7 @@ static void handle_fp_exit(struct host *h)
 		vcpu_xsave_get(h->vcpu, h->buf);
 	gfpu_fpx_from_xsave(&got, h->buf, h->ymmh_off, h->pkru_off);
 	gfpu_fpx_fill(&want, h->dom, h->round);
-	check_record(&get_xsave, h->exits, gfpu_fpx_diff(&got, &want, fpx_what));
+	gfpu_check_record(&get_xsave, h->exits, gfpu_fpx_diff(&got, &want, fpx_what));
 
 	if (h->round % SET_EVERY == 0 && h->exit_in_round == EXITS / 2) {
 		gfpu_fpx_fill(&want, GFPU_DOM_HOST_SET, h->round);
@@ -185,16 +156,16 @@ static void handle_hold_sync(struct host *h, struct ucall *uc)
 		    (unsigned long)uc->args[1], h->round);
 	TEST_ASSERT(h->exit_in_round == EXITS, "round %lu: %lu exits, not %d",
 		    h->round, h->exit_in_round, EXITS);
-	check_record(&xcr0_seen, h->round, uc->args[3] != guest_xcr0);
+	gfpu_check_record(&xcr0_seen, h->round, uc->args[3] != guest_xcr0);
 	if (h->dom == GFPU_DOM_HOST_SET) {
-		check_record(&set_xsave, h->round, bad);
+		gfpu_check_record(&set_xsave, h->round, bad);
 	} else {
-		check_record(&x87_regs, h->round, bad & FPX_ST_MASK);
+		gfpu_check_record(&x87_regs, h->round, bad & FPX_ST_MASK);
 		if (fpx_what & FPX_YMM)
-			check_record(&ymm_regs, h->round,
+			gfpu_check_record(&ymm_regs, h->round,
 				     bad & (FPX_XMM_MASK | FPX_YMMH_MASK));
 		if (fpx_what & FPX_PKRU_ON)
-			check_record(&pkru_reg, h->round, bad & FPX_BAD_PKRU);
+			gfpu_check_record(&pkru_reg, h->round, bad & FPX_BAD_PKRU);
 	}
 	h->round++;
 	h->exit_in_round = 0;
@@ -301,20 +272,20 @@ int main(int argc, char *argv[])
 
 	ksft_print_msg("%lu rounds, %lu FP exits, %lu KVM_SET_XSAVE, %lu migrations\n",
 		       h.round, h.exits, h.sets, h.migrations);
-	check_report(&xcr0_seen);
-	check_report(&x87_regs);
+	gfpu_check_report(&xcr0_seen);
+	gfpu_check_report(&x87_regs);
 	if (fpx_what & FPX_YMM)
-		check_report(&ymm_regs);
+		gfpu_check_report(&ymm_regs);
 	else
 		ksft_test_result_skip("%s: no AVX in KVM's CPUID and XCR0\n",
 				      ymm_regs.name);
 	if (fpx_what & FPX_PKRU_ON)
-		check_report(&pkru_reg);
+		gfpu_check_report(&pkru_reg);
 	else
 		ksft_test_result_skip("%s: no PKU in KVM's CPUID and XCR0\n",
 				      pkru_reg.name);
-	check_report(&get_xsave);
-	check_report(&set_xsave);
+	gfpu_check_report(&get_xsave);
+	gfpu_check_report(&set_xsave);
 
 	if (fpx_what & FPX_YMM)
 		ksft_test_result(have_low && low_seen == low_xcr0 && low_ud == 1,
