@@ -179,20 +179,7 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 	do {
 		seed++;
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
-		/* No function call between these and the asm. */
-		register long x0 asm("x0") = vcpu->fd;
-		register long x1 asm("x1") = KVM_RUN;
-		register long x2 asm("x2") = 0;
-		register long x8 asm("x8") = __NR_ioctl;
-
-		asm volatile(V_ALL(V_LOAD)
-			     "svc #0\n\t"
-			     V_ALL(V_STORE)
-			     : "+r" (x0)
-			     : "r" (x1), "r" (x2), "r" (x8),
-			       [in] "r" (in), [out] "r" (out)
-			     : "memory", V_CLOBBERS);
-		ret = x0;
+		ret = gfpu_kvm_run_holding_v(vcpu->fd, in, out);
 		gfpu_check_record(&host_v, seed,
 			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);

@@ -100,26 +100,9 @@ static void run_holding_vregs(struct kvm_vcpu *vcpu)
 	long ret;
 
 	do {
-		register long x0 asm("x0");
-		register long x1 asm("x1");
-		register long x2 asm("x2");
-		register long x8 asm("x8");
-
 		seed++;
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
-		/* Only after the call, which may use these registers. */
-		x0 = vcpu->fd;
-		x1 = KVM_RUN;
-		x2 = 0;
-		x8 = __NR_ioctl;
-		asm volatile(V_ALL(V_LOAD)
-			     "svc #0\n\t"
-			     V_ALL(V_STORE)
-			     : "+r" (x0)
-			     : "r" (x1), "r" (x2), "r" (x8),
-			       [in] "r" (in), [out] "r" (out)
-			     : "memory", V_CLOBBERS);
-		ret = x0;
+		ret = gfpu_kvm_run_holding_v(vcpu->fd, in, out);
 		gfpu_check_record(&host_regs, seed,
 			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
 	} while (ret == -EINTR);

@@ -6,6 +6,10 @@
 #ifndef SELFTEST_KVM_GFPU_REGS_ARM64_H
 #define SELFTEST_KVM_GFPU_REGS_ARM64_H
 
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <linux/kvm.h>
+
 #define NR_VREGS	32
 #define V_WORDS		(NR_VREGS * 2)
 #define CPACR_FPEN	(3ul << 20)	/* FP/SIMD at EL1 and EL0 */
@@ -19,5 +23,29 @@
 			"v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
 			"v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", \
 			"v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"
+
+/*
+ * KVM_RUN on @fd with V0-V31 loaded from @in before the syscall and
+ * stored to @out after it, in one asm block: what the hypervisor gives
+ * back is what the task gets.  Returns the syscall's result.  Nothing is
+ * called between setting the register variables and the asm.
+ */
+static inline long gfpu_kvm_run_holding_v(int fd, const uint64_t *in,
+					  uint64_t *out)
+{
+	register long x0 asm("x0") = fd;
+	register long x1 asm("x1") = KVM_RUN;
+	register long x2 asm("x2") = 0;
+	register long x8 asm("x8") = __NR_ioctl;
+
+	asm volatile(V_ALL(V_LOAD)
+		     "svc #0\n\t"
+		     V_ALL(V_STORE)
+		     : "+r" (x0)
+		     : "r" (x1), "r" (x2), "r" (x8),
+		       [in] "r" (in), [out] "r" (out)
+		     : "memory", V_CLOBBERS);
+	return x0;
+}
 
 #endif /* SELFTEST_KVM_GFPU_REGS_ARM64_H */

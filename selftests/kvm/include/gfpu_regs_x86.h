@@ -6,6 +6,10 @@
 #ifndef SELFTEST_KVM_GFPU_REGS_X86_H
 #define SELFTEST_KVM_GFPU_REGS_X86_H
 
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <linux/kvm.h>
+
 #define NR_XMM		16
 #define XMM_WORDS	(NR_XMM * 2)
 #define XMM_LOAD(n)	"movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
@@ -15,5 +19,26 @@
 #define XMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",	\
 			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
 			"xmm12", "xmm13", "xmm14", "xmm15"
+
+/*
+ * KVM_RUN on @fd with xmm0-15 loaded from @in before the syscall and
+ * stored to @out after it, in one asm block: what the hypervisor gives
+ * back is what the task gets.  Returns the syscall's result.
+ */
+static inline long gfpu_kvm_run_holding_xmm(int fd, const uint64_t *in,
+					    uint64_t *out)
+{
+	long ret;
+
+	asm volatile(XMM_ALL(XMM_LOAD)
+		     "syscall\n\t"
+		     XMM_ALL(XMM_STORE)
+		     : "=a" (ret)
+		     : "0" ((long)__NR_ioctl), "D" ((long)fd),
+		       "S" ((long)KVM_RUN), "d" (0L),
+		       [in] "r" (in), [out] "r" (out)
+		     : "rcx", "r11", "memory", XMM_CLOBBERS);
+	return ret;
+}
 
 #endif /* SELFTEST_KVM_GFPU_REGS_X86_H */

@@ -122,14 +122,7 @@ static void run_holding_xmm(struct kvm_vcpu *vcpu)
 	do {
 		host_runs++;
 		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_HOST, host_runs);
-		asm volatile(XMM_ALL(XMM_LOAD)
-			     "syscall\n\t"
-			     XMM_ALL(XMM_STORE)
-			     : "=a" (ret)
-			     : "0" ((long)__NR_ioctl), "D" ((long)vcpu->fd),
-			       "S" ((long)KVM_RUN), "d" (0L),
-			       [in] "r" (in), [out] "r" (out)
-			     : "rcx", "r11", "memory", XMM_CLOBBERS);
+		ret = gfpu_kvm_run_holding_xmm(vcpu->fd, in, out);
 		if (gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, host_runs))
 			host_fails++;
 		eintr += ret == -EINTR;
