@@ -296,7 +296,8 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_GET);
-	gfpu_flush_if_live(v);
+	if (gfpu_arch_state_in_regs(id))
+		gfpu_flush_if_live(v);
 	return gfpu_arch_get_state(v, id, buf, size);
 }
 
@@ -305,7 +306,8 @@ int gfpu_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_SET);
-	gfpu_flush_if_live(v);
+	if (gfpu_arch_state_in_regs(id))
+		gfpu_flush_if_live(v);
 	return gfpu_arch_set_state(v, id, buf, size);
 }
 

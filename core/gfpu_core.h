@@ -119,8 +119,9 @@ void gfpu_arch_run_exit(struct gfpu_vcpu *v);
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 			     const struct gfpu_feature *f);
+/* State @id lives in the FP registers while the guest's state is live. */
+bool gfpu_arch_state_in_regs(u64 id);
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf,
-			u32 size);
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
 
 #endif /* _GFPU_CORE_H */

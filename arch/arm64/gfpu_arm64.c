@@ -214,6 +214,12 @@ static int gfpu_arm64_reg_check(const struct gfpu_vcpu *v, u64 id, u32 size)
 	return size == (u32)want ? want : -EINVAL;
 }
 
+/* Every arm64 id is a register (FPSR and FPCR included). */
+bool gfpu_arch_state_in_regs(u64 id)
+{
+	return true;
+}
+
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	int ret = gfpu_arm64_reg_check(v, id, size);
@@ -225,8 +231,7 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	return ret;
 }
 
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf,
-			u32 size)
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	int ret = gfpu_arm64_reg_check(v, id, size);
 

@@ -315,6 +315,12 @@ static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 	return 0;
 }
 
+/* XCR0, XFD_ERR and the XFD decision are kept in memory, never in regs. */
+bool gfpu_arch_state_in_regs(u64 id)
+{
+	return id == GFPU_X86_XSAVE;
+}
+
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	u32 need;

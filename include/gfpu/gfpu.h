@@ -268,8 +268,9 @@ int gfpu_feature_change(struct gfpu_vcpu *v, const struct gfpu_feature *f);
  * @buf: kernel buffer to fill.
  * @size: size of @buf in bytes.
  *
- * If the guest's state is live in this CPU's registers it is saved first,
- * so the copy is the latest.
+ * For register state (not x86's XCR0 or XFD_ERR, kept in memory): if the
+ * guest's state is live in this CPU's registers it is saved first, so the
+ * copy is the latest.
  *
  * Context: process context, preemptible.
  * Return: bytes copied, -ENOENT for an unknown @id, -EINVAL for a @size
@@ -286,8 +287,9 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size);
  *	that the guest's XFD disables, as KVM_SET_XSAVE always did).
  * @size: size of @buf in bytes.
  *
- * Validates the whole input before changing anything.  A live copy of the
- * guest's registers is invalidated so the next entry loads the new state.
+ * Validates the whole input before changing anything.  For register state,
+ * a live copy of the guest's registers is invalidated so the next entry
+ * loads the new state.
  *
  * Context: process context, preemptible.
  * Return: 0, -ENOENT for an unknown @id, -EINVAL for malformed contents.
