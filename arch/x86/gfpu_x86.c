@@ -182,6 +182,18 @@ static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
 		(gfpu_x86_hw_fpstate_features(v) & dyn) == dyn;
 }
 
+/*
+ * One rule for the #NM intercept, used by KVM and by the exit handling
+ * here: with XFD armed an #NM may be XFD's, and its XFD_ERR must be saved
+ * and cleared at that exit (6.12 intercepted #NM only once XFD writes were
+ * passed through, so an armed but intercepted XFD left the guest's
+ * XFD_ERR live in the host).
+ */
+static bool gfpu_x86_nm_intercept(struct gfpu_vcpu *v)
+{
+	return v->arch.xfd_passthrough || gfpu_x86_hw_fpstate_xfd(v);
+}
+
 static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
 {
 	u64 usable = xcr0 & ~gfpu_x86_hw_fpstate_xfd(v);
@@ -347,6 +359,12 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		if (size != sizeof(u64))
 			return -EINVAL;
 		val = v->arch.xfd_passthrough;
+		memcpy(buf, &val, sizeof(u64));
+		return size;
+	case GFPU_X86_NM_INTERCEPT:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		val = gfpu_x86_nm_intercept(v);
 		memcpy(buf, &val, sizeof(u64));
 		return size;
 	default:

@@ -15,12 +15,17 @@
  * @GFPU_X86_XFD_PASSTHROUGH: read only, u64: 1 when guest XFD writes may
  *	go to the MSR without a VM exit (the guest fpstate already has room
  *	for every dynamic feature the guest may enable), else 0.
+ * @GFPU_X86_NM_INTERCEPT: read only, u64: 1 when KVM must intercept the
+ *	guest's #NM, else 0.  XFD is armed for the guest (its value in the
+ *	fpstate is non-zero) or guest XFD writes are passed through, so an
+ *	#NM may be XFD's and XFD_ERR must be saved and cleared at that exit.
  */
 enum gfpu_x86_state_id {
 	GFPU_X86_XSAVE,
 	GFPU_X86_XCR0,
 	GFPU_X86_XFD_ERR,
 	GFPU_X86_XFD_PASSTHROUGH,
+	GFPU_X86_NM_INTERCEPT,
 };
 
 #endif /* _GFPU_GFPU_X86_H */
