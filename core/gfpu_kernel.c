@@ -3,8 +3,9 @@
  * gfpu core, kernel-only parts: the policy parameter and debugfs.
  *
  * /sys/kernel/debug/gfpu/policy	the policy the next KVM_RUN latches
- * /sys/kernel/debug/gfpu/stats	a line of counters per live vCPU, and
- *				the sum over the vCPUs already destroyed
+ * /sys/kernel/debug/gfpu/stats	a line of counters per live vCPU, with
+ *				the policy it latched at its last KVM_RUN,
+ *				and the sum over the vCPUs already destroyed
  *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
@@ -141,12 +142,15 @@ static void gfpu_stats_add(struct gfpu_stats *sum, const struct gfpu_stats *s)
 	sum->preempted += s->preempted;
 }
 
-static void gfpu_stats_print(struct seq_file *m, const char *name,
+/* @policy: the vCPU's latched policy, or -1 for a sum over vCPUs. */
+static void gfpu_stats_print(struct seq_file *m, const char *name, int policy,
 			     const struct gfpu_stats *s)
 {
 	int i;
 
 	seq_puts(m, name);
+	if (policy >= 0)
+		seq_printf(m, " policy=%d", policy);
 	for (i = 0; i < GFPU_NR_HOOKS; i++)
 		seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
 	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu preempted=%llu\n",
@@ -198,10 +202,11 @@ static int gfpu_stats_show(struct seq_file *m, void *unused)
 	mutex_lock(&gfpu_vcpus_lock);
 	list_for_each_entry(n, &gfpu_vcpus, list) {
 		snprintf(name, sizeof(name), "vcpu%d", nr++);
-		gfpu_stats_print(m, name, gfpu_vcpu_stats(n->v));
+		gfpu_stats_print(m, name, READ_ONCE(n->v->policy),
+				 gfpu_vcpu_stats(n->v));
 	}
 	seq_printf(m, "retired %lu\n", gfpu_nr_retired);
-	gfpu_stats_print(m, "retired", &gfpu_retired);
+	gfpu_stats_print(m, "retired", -1, &gfpu_retired);
 	mutex_unlock(&gfpu_vcpus_lock);
 	return 0;
 }

@@ -11,8 +11,10 @@
 #   - second line of defence, the console must show no kernel warning,
 #     BUG, oops or panic.
 #
-# Prints the guest's kselftest TAP, then a closing line
-# "N passed, N failed, N skipped" (problems with the run count as failed).
+# Prints the guest's TAP, a line "N retried[: SUITE:NAME...]" (upstream
+# tests that passed only on their second try), then a closing line
+# "N passed, N failed, N skipped" counting every subtest (problems with the
+# run count as failed).
 # Exits non-zero on any failure, missing result or broken run.
 #
 # Usage: boot.sh ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]
@@ -104,20 +106,40 @@ tr -d '\r' < "$results" > "$results.tmp" && mv "$results.tmp" "$results"
 grep -qx '# gfpu-test-end' "$results" ||
 	problems+=("the results channel was not closed by init (guest died or hung?)")
 
-# The guest's TAP, then the count.
+# The guest's TAP, then the count: every subtest of a program (its own
+# TAP, nested before the program's result line) counts; a program without
+# subtests counts as one. A failed program whose subtests all passed counts
+# one failure more, and so does each subtest missing from its plan.
 cat "$results"
 plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$results" | head -n 1)
-skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$results" || true)
-passed=$(($(grep -cE '^ok [0-9]+' "$results" || true) - skipped))
-failed=$(grep -cE '^not ok [0-9]+' "$results" || true)
+read -r top passed failed skipped < <(awk '
+	function reset() { np = nf = ns = nplan = 0 }
+	BEGIN { reset() }
+	/^    1\.\.[0-9]+/ { nplan = substr($1, 4) + 0; next }
+	/^    ok [0-9]+/ { if (/# SKIP/) ns++; else np++; next }
+	/^    not ok [0-9]+/ { nf++; next }
+	/^(not )?ok [0-9]+/ {
+		top++
+		bad = /^not ok/
+		if (np + nf + ns == 0) {
+			if (bad) f++; else if (/# SKIP/) s++; else p++
+		} else {
+			missing = nplan - (np + nf + ns)
+			if (missing > 0) nf += missing
+			if (bad && nf == 0) nf = 1
+			p += np; f += nf; s += ns
+		}
+		reset()
+	}
+	END { print top + 0, p + 0, f + 0, s + 0 }' "$results")
+retried=$(sed -n 's/^# retried: //p' "$results" | tr '\n' ' ')
+nretried=$(grep -c '^# retried: ' "$results" || true)
 if [ -z "$plan" ]; then
 	problems+=("no TAP plan in the results")
-else
-	missing=$((plan - passed - failed - skipped))
-	if [ "$missing" -gt 0 ]; then
-		echo "# boot: $missing of $plan tests have no result, counted as failed"
-		failed=$((failed + missing))
-	fi
+elif [ "$top" -lt "$plan" ]; then
+	missing=$((plan - top))
+	echo "# boot: $missing of $plan tests have no result, counted as failed"
+	failed=$((failed + missing))
 fi
 # Each problem with the run itself counts as one more failure.
 for p in "${problems[@]}"; do
@@ -125,6 +147,9 @@ for p in "${problems[@]}"; do
 done
 failed=$((failed + ${#problems[@]}))
 [ "$quiet" = 1 ] && [ "${#problems[@]}" -gt 0 ] && tail -n 60 "$console" | sed 's/^/boot: console: /'
-echo "# boot: $arch, QEMU ran ${secs}s"
+echo "# boot: $arch, QEMU ran ${secs}s, $top tests"
+# Retries are never silent: a count line (with the tests' names) right
+# before the summary.
+echo "$nretried retried${retried:+: ${retried% }}"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

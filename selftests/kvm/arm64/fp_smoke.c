@@ -156,6 +156,103 @@ static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
 	return gva;
 }
 
+/*
+ * The latched policy's signature in the framework's counters: SIG_RUNS
+ * KVM_RUNs whose guest never touches FP, then SIG_RUNS that each use it
+ * once (so each traps once).
+ *   eager (default): the host is saved at every vcpu load, used or not:
+ *     no-FP runs save once each and trap never;
+ *   lazy-host: the host is saved on the guest's first trap only: no-FP
+ *     runs save nothing, FP runs trap and save twice (host on the trap,
+ *     guest at put).
+ */
+#define SIG_RUNS	200
+#define SIG_NOFP	3
+#define SIG_FP		4
+
+static void sig_guest(volatile uint64_t *mmio)
+{
+	uint32_t i;
+
+	for (i = 0; i <= SIG_RUNS; i++)
+		asm volatile("str %0, [%1]"
+			     : : "r" ((uint64_t)SIG_NOFP), "r" (mmio) : "memory");
+	for (i = 0; i < SIG_RUNS; i++)
+		asm volatile("fmov d0, %0\n\t"
+			     "str %0, [%1]"
+			     : : "r" ((uint64_t)SIG_FP), "r" (mmio) : "memory", "v0");
+	GUEST_DONE();
+}
+
+static void sig_run(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t what)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t got;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa,
+		    "signature guest: unexpected exit %s",
+		    exit_reason_str(run->exit_reason));
+	memcpy(&got, run->mmio.data, sizeof(got));
+	TEST_ASSERT(got == what, "signature guest: exit %lu, expected %lu",
+		    (unsigned long)got, (unsigned long)what);
+}
+
+static void policy_signature(void)
+{
+	struct gfpu_counters c0, c1, c2, nofp, fp;
+	long param = gfpu_policy_param(), slack = SIG_RUNS / 10;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	vm_paddr_t gpa;
+	struct ucall uc;
+	bool have, lazy;
+	int i;
+
+	vm = vm_create_with_one_vcpu(&vcpu, sig_guest);
+	vcpu_args_set(vcpu, 1, map_exit_page(vm, &gpa));
+	/* The first run starts the guest; count from its first exit on. */
+	sig_run(vcpu, gpa, SIG_NOFP);
+	have = gfpu_counters_read("vcpu0", &c0);
+	for (i = 0; i < SIG_RUNS; i++)
+		sig_run(vcpu, gpa, SIG_NOFP);
+	gfpu_counters_read("vcpu0", &c1);
+	for (i = 0; i < SIG_RUNS; i++)
+		sig_run(vcpu, gpa, SIG_FP);
+	gfpu_counters_read("vcpu0", &c2);
+	vcpu_run(vcpu);
+	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "signature guest did not finish");
+	kvm_vm_free(vm);
+
+	if (!have) {
+		ksft_test_result_skip("policy signature: no gfpu counters\n");
+		return;
+	}
+	gfpu_counters_sub(&nofp, &c1, &c0);
+	gfpu_counters_sub(&fp, &c2, &c1);
+	lazy = c2.policy & GFPU_POLICY_LAZY_HOST;
+	ksft_print_msg("policy %ld latched (parameter %ld); %d runs without FP: run_enter %ld saves %ld traps %ld; %d runs with FP: run_enter %ld saves %ld traps %ld restores %ld\n",
+		       c2.policy, param, SIG_RUNS, nofp.run_enter, nofp.saves,
+		       nofp.traps, SIG_RUNS, fp.run_enter, fp.saves, fp.traps,
+		       fp.restores);
+	if (c2.policy != param)
+		ksft_test_result_fail("policy signature: the vCPU latched %ld, the parameter is %ld\n",
+				      c2.policy, param);
+	else if (lazy)
+		ksft_test_result(nofp.traps == 0 && nofp.saves == 0 &&
+				 fp.traps >= SIG_RUNS &&
+				 fp.saves >= 2 * SIG_RUNS - slack,
+				 "policy %ld signature (lazy-host): no host save at load (%ld saves in %d runs without FP), host saved on the trap (%ld traps, %ld saves in %d runs with FP)\n",
+				 c2.policy, nofp.saves, SIG_RUNS, fp.traps,
+				 fp.saves, SIG_RUNS);
+	else
+		ksft_test_result(nofp.traps == 0 && nofp.saves >= SIG_RUNS - slack &&
+				 fp.traps >= SIG_RUNS,
+				 "policy %ld signature (eager): host saved at every load (%ld saves, %ld traps in %d runs without FP), %ld traps in %d runs with FP\n",
+				 c2.policy, nofp.saves, nofp.traps, SIG_RUNS,
+				 fp.traps, SIG_RUNS);
+}
+
 int main(int argc, char *argv[])
 {
 	unsigned long syncs = 0, long_exits = 0, migrations = 0;
@@ -170,7 +267,7 @@ int main(int argc, char *argv[])
 	int ncpus;
 
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
@@ -250,5 +347,6 @@ int main(int argc, char *argv[])
 	else
 		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
 				      GFPU_STATS_PATH);
+	policy_signature();
 	ksft_finished();
 }

@@ -11,6 +11,12 @@
 /* The framework's counters; absent on a baseline kernel. */
 #define GFPU_STATS_PATH	"/sys/kernel/debug/gfpu/stats"
 
+/* The framework's policy parameter, and its bits (include/gfpu/gfpu.h). */
+#define GFPU_POLICY_PATH		"/sys/module/gfpu/parameters/policy"
+#define GFPU_POLICY_LAZY_HOST		(1u << 0)	/* arm64 */
+#define GFPU_POLICY_SWAP_LOADPUT	(1u << 1)	/* x86 */
+#define GFPU_POLICY_REALLOC_CPUID	(1u << 2)	/* x86 */
+
 /* Number of 64-bit words in the FP register file a test compares. */
 #define GFPU_MAX_WORDS	64
 
@@ -114,8 +120,24 @@ static inline void gfpu_check_report(const struct gfpu_check *c)
 			 c->name, c->runs);
 }
 
+/**
+ * struct gfpu_counters - one vCPU's line of the framework's counters
+ * @policy: the policy bits the vCPU latched at its last KVM_RUN.
+ * The others: the hook and event counters of the same names.
+ */
+struct gfpu_counters {
+	long policy;
+	long run_enter, load, guest_enter, lazy_trap, exit_sync, put;
+	long get, set;
+	long saves, restores, traps, preempted;
+};
+
 bool gfpu_print_stats(void);
 long gfpu_stat(const char *row, const char *field);
+bool gfpu_counters_read(const char *row, struct gfpu_counters *c);
+void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
+		       const struct gfpu_counters *b);
+long gfpu_policy_param(void);
 int gfpu_migrate_init(void);
 int gfpu_migrate(unsigned long iteration);
 int gfpu_pin_first_cpu(void);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,65 @@ long gfpu_stat(const char *row, const char *field)
 			val = strtol(p + strlen(key), NULL, 10);
 		break;
 	}
+	fclose(f);
+	return val;
+}
+
+/**
+ * gfpu_counters_read() - every counter of one row of the stats file.
+ * @row: e.g. "vcpu0", the first live vCPU.
+ * @c: filled in; a field the kernel does not print reads -1.
+ *
+ * Return: false when the file or the row is missing (a baseline kernel),
+ * or the row has no latched policy.
+ */
+bool gfpu_counters_read(const char *row, struct gfpu_counters *c)
+{
+	c->policy = gfpu_stat(row, "policy");
+	c->run_enter = gfpu_stat(row, "run_enter");
+	c->load = gfpu_stat(row, "load");
+	c->guest_enter = gfpu_stat(row, "guest_enter");
+	c->lazy_trap = gfpu_stat(row, "lazy_trap");
+	c->exit_sync = gfpu_stat(row, "exit_sync");
+	c->put = gfpu_stat(row, "put");
+	c->get = gfpu_stat(row, "get");
+	c->set = gfpu_stat(row, "set");
+	c->saves = gfpu_stat(row, "saves");
+	c->restores = gfpu_stat(row, "restores");
+	c->traps = gfpu_stat(row, "traps");
+	c->preempted = gfpu_stat(row, "preempted");
+	return c->policy >= 0 && c->run_enter >= 0;
+}
+
+/* @d = @a - @b, counter by counter; the policy is @a's. */
+void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
+		       const struct gfpu_counters *b)
+{
+	const long *pa = &a->run_enter, *pb = &b->run_enter;
+	long *pd = &d->run_enter;
+	size_t i, n = (sizeof(*d) - offsetof(struct gfpu_counters, run_enter)) /
+		      sizeof(long);
+
+	d->policy = a->policy;
+	for (i = 0; i < n; i++)
+		pd[i] = pa[i] - pb[i];
+}
+
+/**
+ * gfpu_policy_param() - the policy the next KVM_RUN latches.
+ *
+ * Return: its bits, or -1 without the framework.
+ */
+long gfpu_policy_param(void)
+{
+	long val = -1;
+	FILE *f;
+
+	f = fopen(GFPU_POLICY_PATH, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
 	fclose(f);
 	return val;
 }

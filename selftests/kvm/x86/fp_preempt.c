@@ -151,6 +151,47 @@ static timer_t start_signals(void)
 	return timer;
 }
 
+/*
+ * The latched policy's signature in the framework's counters, from a run
+ * that was preempted inside KVM_RUN:
+ *   loadput: the guest fpstate is swapped out at every put and in at every
+ *     load, sched_out/sched_in included, and each swap restores registers:
+ *     restores >= 2 * (run_enter + preempted);
+ *   run (default): swapped only at the first load and last put of each
+ *     KVM_RUN, never at sched_out/sched_in, and only swaps and the uAPI's
+ *     flush save: saves <= 2 * run_enter + get + set.
+ */
+static void policy_signature(bool have, const struct gfpu_counters *c)
+{
+	long param = gfpu_policy_param();
+	bool loadput;
+
+	if (!have) {
+		ksft_test_result_skip("policy signature: no gfpu counters\n");
+		return;
+	}
+	loadput = c->policy & GFPU_POLICY_SWAP_LOADPUT;
+	ksft_print_msg("policy %ld latched (parameter %ld): run_enter %ld preempted %ld saves %ld restores %ld get %ld set %ld\n",
+		       c->policy, param, c->run_enter, c->preempted, c->saves,
+		       c->restores, c->get, c->set);
+	ksft_print_msg("loadput bound: restores %ld >= %ld; run bound: saves %ld <= %ld\n",
+		       c->restores, 2 * (c->run_enter + c->preempted),
+		       c->saves, 2 * c->run_enter + c->get + c->set);
+	if (c->policy != param)
+		ksft_test_result_fail("policy signature: the vCPU latched %ld, the parameter is %ld\n",
+				      c->policy, param);
+	else if (c->preempted <= 0)
+		ksft_test_result_fail("policy signature: never preempted inside KVM_RUN, nothing shown\n");
+	else if (loadput)
+		ksft_test_result(c->restores >= 2 * (c->run_enter + c->preempted),
+				 "policy %ld signature (loadput): a swap at every load and put, %ld restores for %ld KVM_RUNs and %ld preemptions\n",
+				 c->policy, c->restores, c->run_enter, c->preempted);
+	else
+		ksft_test_result(c->saves <= 2 * c->run_enter + c->get + c->set,
+				 "policy %ld signature (run): no swap at sched_out/sched_in, %ld saves for %ld KVM_RUNs and %ld preemptions\n",
+				 c->policy, c->saves, c->run_enter, c->preempted);
+}
+
 static void result(bool ok, unsigned long runs, unsigned long fails,
 		   const char *what)
 {
@@ -161,6 +202,8 @@ static void result(bool ok, unsigned long runs, unsigned long fails,
 int main(int argc, char *argv[])
 {
 	unsigned long guest_rounds = 0, guest_fails = 0;
+	struct gfpu_counters counters;
+	bool have_counters;
 	long preempted;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -172,7 +215,7 @@ int main(int argc, char *argv[])
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	cpu = gfpu_pin_first_cpu();
@@ -218,6 +261,7 @@ int main(int argc, char *argv[])
 	pthread_join(thread, NULL);
 	gfpu_print_stats();
 	preempted = gfpu_stat("vcpu0", "preempted");
+	have_counters = gfpu_counters_read("vcpu0", &counters);
 	kvm_vm_free(vm);
 
 	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
@@ -240,5 +284,6 @@ int main(int argc, char *argv[])
 		ksft_test_result(preempted > 0,
 				 "preempted inside KVM_RUN (%ld times)\n",
 				 preempted);
+	policy_signature(have_counters, &counters);
 	ksft_finished();
 }
