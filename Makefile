@@ -4,6 +4,9 @@
 # see scripts/jury-rig.sh) Kbuild reads ./Kbuild and never this file.
 #
 #   make check-model            the userspace model (both arches)
+#   make check-mutants [MUTANTS="name ..."]
+#                               mutation testing: every mutant in
+#                               selftests/mutants/ must make the model fail
 #   make kernel ARCH=... [FRAMEWORK=y|n]
 #   make qemu ARCH=... [POLICY=...]
 #   make check-kernel           both arches, framework on and off
@@ -17,6 +20,12 @@ export ARCH
 check-model:
 	$(MAKE) -C selftests/model check
 
+# Each selftests/mutants/*.mutant applied to a copy of the tree, the model
+# built and run there; ends with "mutants: N caught of M (P%)".
+MUTANTS ?=
+check-mutants:
+	selftests/mutants/run.sh $(MUTANTS)
+
 kernel qemu boot initramfs selftests check-kernel patch deps source jury-rig:
 	$(MAKE) -C kernel $@
 
@@ -29,5 +38,5 @@ test:
 clean:
 	$(MAKE) -C selftests/model clean
 
-.PHONY: check-model kernel qemu boot initramfs selftests check-kernel patch \
+.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel patch \
 	deps source jury-rig run test clean

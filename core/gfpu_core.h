@@ -64,19 +64,11 @@ struct gfpu_vcpu {
 #define GFPU_WARN_ON(cond)	WARN_ON_ONCE(cond)
 
 /*
- * Deliberate breakage for mutation checks.  The userspace model defines
- * GFPU_MUTANT() to test the mutant it selected at run time.  A kernel built
- * with GFPU_KERNEL_MUTANT=<name> (make qemu MUTANT=<name>) is broken in
- * that one place, to show that a selftest catches it.  Otherwise it is
- * false and compiles away.
+ * Transitional: mutants are now edits applied to a copy of the tree
+ * (selftests/mutants/), never code here.  This stays false until the last
+ * GFPU_MUTANT() site is gone, then goes.
  */
-#ifndef GFPU_MUTANT
-#ifdef GFPU_KERNEL_MUTANT
-#define GFPU_MUTANT(name)	(!strcmp(#name, __stringify(GFPU_KERNEL_MUTANT)))
-#else
 #define GFPU_MUTANT(name)	(false && #name[0])
-#endif
-#endif
 
 static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 				   unsigned int bit)

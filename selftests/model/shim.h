@@ -34,7 +34,6 @@ void model_preempt_enable(void);
 void *model_zalloc(size_t size);
 void model_free(void *p);
 bool model_warn(bool cond, const char *what, const char *file, int line);
-bool model_mutant_is(int id);
 
 /* --- compiler, bug ------------------------------------------------------- */
 #define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
@@ -69,9 +68,5 @@ bool model_mutant_is(int id);
 static inline void *ERR_PTR(long error) { return (void *)error; }
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
 static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE(ptr); }
-
-/* --- mutation checks ---------------------------------------------------- */
-#include "mutants.h"
-#define GFPU_MUTANT(name)	model_mutant_is(MUT_##name)
 
 #endif /* _GFPU_INTERNAL_H */
