@@ -267,15 +267,10 @@ void gfpu_run_exit(struct gfpu_vcpu *v)
 
 int gfpu_feature_change(struct gfpu_vcpu *v, const struct gfpu_feature *f)
 {
-	int ret;
-
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_FEATURE);
-	ret = gfpu_arch_feature_change(v, f);
-	if (ret == -ENOMEM)
-		v->stats.realloc_fails++;
-	return ret;
+	return gfpu_arch_feature_change(v, f);
 }
 
 /* Make the in-memory copy of the guest's state the latest one. */

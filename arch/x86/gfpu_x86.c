@@ -87,8 +87,7 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	GFPU_WARN_ON(!v->arch.swapped);
 	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
-	if (c->owner != GFPU_OWNER_GUEST &&
-	    !GFPU_MUTANT(enter_ignores_need_load)) {
+	if (c->owner != GFPU_OWNER_GUEST) {
 		gfpu_x86_hw_reload(v);
 		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 	}
@@ -106,9 +105,8 @@ void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 			 unsigned int exit_flags)
 {
-	if (!GFPU_MUTANT(guest_xcr0_left_live))
-		gfpu_x86_hw_load_host_xcr(v);
-	if (v->arch.xfd_passthrough && !GFPU_MUTANT(skip_xfd_sync))
+	gfpu_x86_hw_load_host_xcr(v);
+	if (v->arch.xfd_passthrough)
 		gfpu_x86_hw_sync_xfd(v);
 	/*
 	 * XFD_ERR only changes on an XFD-caused #NM, which needs XFD armed;
@@ -117,7 +115,7 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 	 */
 	if ((exit_flags & GFPU_EXIT_NM) && gfpu_x86_hw_fpstate_xfd(v))
 		v->arch.xfd_err = gfpu_x86_hw_read_xfd_err();
-	if (v->arch.xfd_err && !GFPU_MUTANT(xfd_err_left_live))
+	if (v->arch.xfd_err)
 		gfpu_x86_hw_write_xfd_err(0);
 }
 
@@ -152,10 +150,20 @@ static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
 	return true;
 }
 
+/* Dynamic features the guest may have in its fpstate. */
+static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
+{
+	return v->arch.supported & gfpu_x86_hw_guest_perm(v) & GFPU_XF_DYNAMIC;
+}
+
 /*
- * Make room for the dynamic features in @want.  Seed 002 grows on the
- * guest's XCR0/XFD writes; with GFPU_POLICY_REALLOC_CPUID the buffer was
- * grown at KVM_SET_CPUID2 time and a write never reallocates.
+ * Make room for the dynamic features in @want.  The default policy grows
+ * the fpstate here, on the first XCR0/XFD write or KVM_SET_XSAVE that
+ * needs it (seed 002); GFPU_POLICY_REALLOC_CPUID grows it earlier, at
+ * KVM_SET_CPUID2 (upstream), after which nothing is missing here.  Either
+ * way a missing feature is grown on demand, so a vCPU whose CPUID was set
+ * under the other policy (the policy is a run-time setting) still gets
+ * room, never a #GP or a silent loss of tile data.
  */
 static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 {
@@ -168,10 +176,11 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 		return -EPERM;
 	ret = gfpu_x86_hw_fpstate_grow(v, gfpu_x86_hw_fpstate_features(v) |
 				       missing);
-	if (ret)
-		return ret;
-	v->stats.reallocs++;
-	return 0;
+	if (ret == -ENOMEM)
+		v->stats.realloc_fails++;
+	else if (!ret)
+		v->stats.reallocs++;
+	return ret;
 }
 
 static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
@@ -196,19 +205,13 @@ static bool gfpu_x86_nm_intercept(struct gfpu_vcpu *v)
 
 static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
 {
-	u64 usable = xcr0 & ~gfpu_x86_hw_fpstate_xfd(v);
 	int ret;
 
 	if (!gfpu_x86_xcr0_valid(v, xcr0))
 		return -EINVAL;
-	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
-		ret = gfpu_x86_make_room(v, usable);
-		if (ret)
-			return ret;
-	} else if (usable & GFPU_XF_DYNAMIC &
-		   ~gfpu_x86_hw_fpstate_features(v)) {
-		return -EINVAL;
-	}
+	ret = gfpu_x86_make_room(v, xcr0 & ~gfpu_x86_hw_fpstate_xfd(v));
+	if (ret)
+		return ret;
 	v->arch.xcr0 = xcr0;
 	gfpu_x86_update_passthrough(v);
 	return 0;
@@ -216,16 +219,13 @@ static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
 
 static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 {
-	u64 usable = v->arch.xcr0 & ~xfd;
 	int ret;
 
 	if (xfd & ~(v->arch.supported & GFPU_XF_DYNAMIC))
 		return -EINVAL;
-	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
-		ret = gfpu_x86_make_room(v, usable);
-		if (ret)
-			return ret;
-	}
+	ret = gfpu_x86_make_room(v, v->arch.xcr0 & ~xfd);
+	if (ret)
+		return ret;
 	/*
 	 * A component XFD disables is in its init state as far as XSAVE
 	 * is concerned; drop it from the buffer too so that no XRSTOR
@@ -234,8 +234,7 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 	 * leaves the component out, so it cannot come back.
 	 */
 	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
-	if (!GFPU_MUTANT(xfd_keeps_xstate_bv))
-		gfpu_x86_hw_fpstate_drop(v, xfd);
+	gfpu_x86_hw_fpstate_drop(v, xfd);
 	gfpu_x86_update_passthrough(v);
 	return 0;
 }
@@ -293,10 +292,10 @@ static u64 gfpu_x86_get_u64(const void *buf, u32 off)
 
 /*
  * Everything KVM_SET_XSAVE refuses, checked before anything changes.  As
- * in 6.12, any component the host supports is accepted, whatever the
- * guest's CPUID says (migration compatibility); a dynamic one needs room
- * in the fpstate, or permission to make it when the policy grows the
- * fpstate on demand.
+ * in 6.12, any static component the host supports is accepted, whatever
+ * the guest's CPUID says (migration compatibility); a dynamic one only
+ * when the guest's CPUID has it (in 6.12 the fpstate has room for it
+ * exactly then), growing the fpstate if that has not happened yet.
  */
 static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 				u32 size)
@@ -308,9 +307,7 @@ static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 	if (size < GFPU_XSAVE_LEGACY_SIZE)
 		return -EINVAL;
 	xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
-	room = gfpu_x86_hw_fpstate_features(v);
-	if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID))
-		room |= gfpu_x86_hw_guest_perm(v) & GFPU_XF_DYNAMIC;
+	room = gfpu_x86_hw_fpstate_features(v) | gfpu_x86_dynamic_allowed(v);
 	if (xstate_bv & ~(gfpu_x86_hw_host_xfeatures() & room))
 		return -EINVAL;
 	/* XCOMP_BV and the reserved header bytes must be zero. */
@@ -325,6 +322,19 @@ static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 	if (size < gfpu_x86_hw_xstate_size(xstate_bv))
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The size of the image KVM_SET_XSAVE reads: room for every component the
+ * vCPU may have, including a dynamic one it has no room for yet (the
+ * fpstate grows when such an image arrives), and never less than struct
+ * kvm_xsave.
+ */
+static u32 gfpu_x86_xsave_size(struct gfpu_vcpu *v)
+{
+	u64 all = gfpu_x86_hw_fpstate_features(v) | gfpu_x86_dynamic_allowed(v);
+
+	return max_t(u32, GFPU_XSAVE_LEGACY_SIZE, gfpu_x86_hw_xstate_size(all));
 }
 
 /* XCR0, XFD_ERR and the XFD decision are kept in memory, never in regs. */
@@ -367,6 +377,12 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		val = gfpu_x86_nm_intercept(v);
 		memcpy(buf, &val, sizeof(u64));
 		return size;
+	case GFPU_X86_XSAVE_SIZE:
+		if (size != sizeof(u64))
+			return -EINVAL;
+		val = gfpu_x86_xsave_size(v);
+		memcpy(buf, &val, sizeof(u64));
+		return size;
 	default:
 		return -ENOENT;
 	}
@@ -389,15 +405,12 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		 * XFD[18] is armed must not make a later XRSTOR fault.
 		 */
 		xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
-		if (!GFPU_MUTANT(set_xsave_keeps_xfd_bv))
-			xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
+		xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
 		memcpy((u8 *)buf + GFPU_XSAVE_HDR, &xstate_bv, sizeof(u64));
-		if (!gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
-			ret = gfpu_x86_make_room(v, xstate_bv);
-			if (ret)
-				return ret;
-			gfpu_x86_update_passthrough(v);
-		}
+		ret = gfpu_x86_make_room(v, xstate_bv);
+		if (ret)
+			return ret;
+		gfpu_x86_update_passthrough(v);
 		return gfpu_x86_hw_copy_from_uabi(v, buf);
 	case GFPU_X86_XCR0:
 		if (size != sizeof(u64))

@@ -66,16 +66,7 @@ bool gfpu_x86_hw_regs_live(void)
 
 void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest)
 {
-	bool live;
-
-	/*
-	 * The seed 001 thread's bug, for the selftests to catch: a swap
-	 * that trusts the registers although preemption or a softirq
-	 * already saved them and left them to someone else.
-	 */
-	if (GFPU_MUTANT(swap_ignores_need_load))
-		clear_thread_flag(TIF_NEED_FPU_LOAD);
-	live = !test_thread_flag(TIF_NEED_FPU_LOAD);
+	bool live = !test_thread_flag(TIF_NEED_FPU_LOAD);
 
 	/* The loadput policy swaps from sched_out too, interrupts off. */
 	if (irqs_disabled())
@@ -155,9 +146,29 @@ u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v)
 	return gfpu_guest_fpu(v)->fpstate->xfd;
 }
 
+/*
+ * fpu_enable_guest_xfd_features() puts a zeroed fpstate in place and keeps
+ * the old contents only when the old one is current with its registers
+ * live (fpstate_realloc()); outside KVM_RUN the guest fpstate never is, so
+ * swap it in around the growth, as kvm_load_guest_fpu() would.  The new
+ * fpstate has XFD clear for the features it grew by: put the guest's back.
+ * A failed allocation comes back as -EFAULT (__xfd_enable_feature()).
+ */
 int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features)
 {
-	return fpu_enable_guest_xfd_features(gfpu_guest_fpu(v), features);
+	struct fpu_guest *gfpu = gfpu_guest_fpu(v);
+	bool in_use = gfpu->fpstate->in_use;
+	u64 xfd = gfpu->fpstate->xfd;
+	int ret;
+
+	if (!in_use)
+		gfpu_x86_hw_swap(v, true);
+	ret = fpu_enable_guest_xfd_features(gfpu, features);
+	if (!ret && gfpu->fpstate->xfd != xfd)
+		fpu_update_guest_xfd(gfpu, xfd);
+	if (!in_use)
+		gfpu_x86_hw_swap(v, false);
+	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
 void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd)
@@ -190,23 +201,10 @@ u32 gfpu_x86_hw_xstate_size(u64 features)
 	return size;
 }
 
-/* The host's MXCSR_MASK, as FXSAVE reports it (0: the SDM's default). */
+/* The MXCSR bits this host accepts (fpu__init_system_mxcsr()). */
 u32 gfpu_x86_hw_mxcsr_mask(void)
 {
-	static u32 mask;
-	struct fxregs_state *fx;
-
-	if (mask)
-		return mask;
-	fx = kzalloc(sizeof(*fx), GFP_KERNEL);
-	if (!fx)
-		return 0xffbf;
-	kernel_fpu_begin();
-	asm volatile("fxsaveq %0" : "=m" (*fx));
-	kernel_fpu_end();
-	mask = fx->mxcsr_mask ? fx->mxcsr_mask : 0xffbf;
-	kfree(fx);
-	return mask;
+	return mxcsr_feature_mask;
 }
 
 /* The guest's components, plus FP and SSE, as KVM_GET_XSAVE2 copies. */

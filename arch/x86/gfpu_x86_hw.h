@@ -11,6 +11,9 @@
 
 struct gfpu_vcpu;
 
+/* arch/x86/kernel/fpu/init.c (exported; declared in the FPU core's legacy.h). */
+extern unsigned int mxcsr_feature_mask;
+
 /* Allocate the guest fpstate with the host's static features. */
 int gfpu_x86_hw_init(struct gfpu_vcpu *v);
 void gfpu_x86_hw_destroy(struct gfpu_vcpu *v);
@@ -49,7 +52,10 @@ void gfpu_x86_hw_write_xfd_err(u64 val);
 u64 gfpu_x86_hw_fpstate_features(struct gfpu_vcpu *v);
 u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v);
 
-/* Grow the guest fpstate to hold @features; old one intact on failure. */
+/*
+ * Grow the guest fpstate to hold @features, its contents and XFD carried
+ * over; -ENOMEM (old one intact) or -EPERM (not permitted) on failure.
+ */
 int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features);
 
 /* Set the fpstate's XFD, and the MSR too when the fpstate is live. */

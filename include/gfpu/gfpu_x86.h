@@ -19,6 +19,9 @@
  *	guest's #NM, else 0.  XFD is armed for the guest (its value in the
  *	fpstate is non-zero) or guest XFD writes are passed through, so an
  *	#NM may be XFD's and XFD_ERR must be saved and cleared at that exit.
+ * @GFPU_X86_XSAVE_SIZE: read only, u64: how many bytes KVM_SET_XSAVE must
+ *	read from userspace: at least 4096, and room for every component the
+ *	vCPU may use, dynamic ones it has no fpstate room for yet included.
  */
 enum gfpu_x86_state_id {
 	GFPU_X86_XSAVE,
@@ -26,6 +29,7 @@ enum gfpu_x86_state_id {
 	GFPU_X86_XFD_ERR,
 	GFPU_X86_XFD_PASSTHROUGH,
 	GFPU_X86_NM_INTERCEPT,
+	GFPU_X86_XSAVE_SIZE,
 };
 
 #endif /* _GFPU_GFPU_X86_H */

@@ -85,8 +85,14 @@ static void ev_softirq(void)
 		ret_to_user();
 }
 
+/* What KVM does before each entry with interrupts on, per arch. */
+#ifndef sim_before_entry
+#define sim_before_entry()	do { } while (0)
+#endif
+
 static void ev_k_enter(void)
 {
+	sim_before_entry();
 	model_irq_off();
 	gfpu_guest_enter(w.v);
 	cpu()->guest_mode = true;

@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Simulated x86 machine for the model: XSAVE components, XCR0, XFD,
- * XFD_ERR, XINUSE (a component whose value is 0 is in its init state),
- * and the host's FPU tracking as 6.12 does it (per-task fpstate pointer,
- * TIF_NEED_FPU_LOAD, per-CPU register owner).  The framework's core and
- * x86 backend are compiled in unchanged; the hardware layer below is what
- * the kernel implements on arch/x86/kernel/fpu.
+ * XFD_ERR, XINUSE (a component whose value is 0 is in its init state).
+ * The framework's core, its x86 backend and its hardware layer
+ * (arch/x86/gfpu_x86_hw.c, the code the kernel runs) are compiled in
+ * unchanged.  Below them, the 6.12 x86 FPU core and KVM functions that
+ * hardware layer calls (x86_kernel.h) run on the simulated CPU with 6.12's
+ * semantics: per-task fpstate pointer, TIF_NEED_FPU_LOAD, per-CPU register
+ * owner, fpstate_realloc() handing out a zeroed buffer, -EFAULT from a
+ * failed growth, XFD and XSTATE_BV rules of the uAPI copies.  The events
+ * stand for KVM and the VMM and call gfpu as the KVM patch does.
  */
 #include <stdio.h>
 #include "model.h"
+#include "x86_kernel.h"
 #include "../../core/gfpu_core.c"
 #include "../../arch/x86/gfpu_x86.c"
+#include "../../arch/x86/gfpu_x86_hw.c"
 
 const char *const sim_arch = "x86";
 
-#define NXF		GFPU_XF_NR
+#define NXF		XFEATURE_MAX
 #define XF(i)		(1ULL << (i))
 #define XF_BASE		(GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_YMM | \
 			 GFPU_XF_AVX512 | GFPU_XF_PKRU)
 #define XF_HOST		(XF_BASE | GFPU_XF_AMX)
+/* fpu_kernel_cfg.default_features: everything but the dynamic features. */
+#define XF_DEFAULT	(XF_HOST & ~XFEATURE_MASK_USER_DYNAMIC)
 #define FPS_MAGIC	0x46505354U
 
 /* Non-compacted XSAVE layout: offset and size of each component. */
@@ -31,23 +39,29 @@ static const u32 xf_len[NXF] = {
 	[9] = 8, [17] = 64, [18] = 8192,
 };
 
-/* An fpstate: what the kernel's struct fpstate holds, values abstracted. */
-struct sim_fps {
-	u32 magic;
-	u64 features;	/* components it has room for */
-	u64 xfd;
-	u64 bv;		/* XSTATE_BV */
-	bool in_use;
-	u64 d[NXF];
+/*
+ * VMs the VMM may create: the guest CPUID's xfeatures and the process's
+ * guest permission (ARCH_REQ_XCOMP_GUEST_PERM).  A vCPU is made with the
+ * first; "u_newvm" replaces it with one of the next.
+ */
+static const struct {
+	const char *name;
+	u64 cpuid;
+	u64 perm;
+} vm_cfgs[] = {
+	{ "all",		XF_HOST,			XF_HOST },
+	{ "no AMX",		XF_BASE,			XF_HOST },
+	{ "no AVX-512, no AMX perm", GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_YMM |
+				GFPU_XF_PKRU,			XF_DEFAULT },
+	{ "no AVX",		GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_PKRU |
+				GFPU_XF_AMX,			XF_HOST },
+	{ "no PKRU",		XF_HOST & ~GFPU_XF_PKRU,	XF_HOST },
 };
 
 struct sim_task {
 	enum model_ctx ctx;
-	struct sim_fps own;
-	struct sim_fps *fps;		/* fpu->fpstate */
-	struct sim_fps *task_fps;	/* fpu->__task_fpstate while swapped */
+	struct fpu fpu;			/* current->thread.fpu */
 	bool need_load;			/* TIF_NEED_FPU_LOAD */
-	int last_cpu;
 	u64 exp[NXF];			/* what its userspace last wrote */
 };
 
@@ -63,9 +77,12 @@ static struct sim_world {
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
 	struct gfpu_vcpu *v;
-	struct sim_fps *gfps;		/* the guest fpstate (arena) */
-	u64 perm;			/* ARCH_REQ_XCOMP_GUEST_PERM */
+	struct kvm_vcpu kvm;		/* KVM's vCPU; guest_fpu inside */
+	u64 perm;			/* the process's guest permission */
+	unsigned int cfg;		/* vm_cfgs[] of this vCPU */
 	bool ran;
+	bool xfd_no_write_intercept;	/* KVM's (vmx) */
+	bool nm_intercept;		/* #NM in KVM's exception bitmap */
 	/* The guest's architectural view, as the model expects it. */
 	u64 g_exp[NXF];
 	u64 g_dc;			/* components whose value is unknown */
@@ -73,12 +90,19 @@ static struct sim_world {
 	unsigned int xsetbv_next;
 } w;
 
+struct kvm_caps kvm_caps = { .supported_xcr0 = XF_HOST };
+unsigned int mxcsr_feature_mask = 0xffff;
+
 const struct model_region sim_regions[] = {
 	{ &w, sizeof(w) },
 	{ &gfpu_cpus, sizeof(gfpu_cpus) },
 	{ &gfpu_global_policy, sizeof(gfpu_global_policy) },
 };
 const int sim_nr_regions = ARRAY_SIZE(sim_regions);
+
+#define GFPS		(w.kvm.arch.guest_fpu.fpstate)
+#define BV(f)		((f)->regs.xsave.header.xfeatures)
+#define COMP(f, i)	((f)->regs.xsave.comp[i])
 
 static u32 xsave_size(u64 mask)
 {
@@ -96,18 +120,18 @@ static struct sim_cpu *cpu(void)
 	return &w.cpu[mc.cur_cpu];
 }
 
-static void fps_check(const struct sim_fps *f)
+static void fps_check(const struct fpstate *f)
 {
-	if (!f || f->magic != FPS_MAGIC)
+	if (!f || f->model_magic != FPS_MAGIC)
 		model_fail("fpstate %p is not live (use after free?)", f);
 }
 
-/* === The CPU: XSAVE and XRSTOR ======================================== */
+/* === The CPU: XSAVE, XRSTOR, MSRs, CPUID =============================== */
 
-static void xsave(struct sim_fps *f)
+static void xsave(struct fpstate *f)
 {
 	struct sim_cpu *c = cpu();
-	u64 mask = c->xcr0 & f->features;
+	u64 mask = c->xcr0 & f->xfeatures;
 	int i;
 
 	fps_check(f);
@@ -126,17 +150,21 @@ static void xsave(struct sim_fps *f)
 			continue;
 		/* XFD-armed components save as init (SDM 13.14). */
 		if ((c->xfd & bit) || !c->d[i]) {
-			f->bv &= ~bit;
+			BV(f) &= ~bit;
 		} else {
-			f->d[i] = c->d[i];
-			f->bv |= bit;
+			COMP(f, i) = c->d[i];
+			BV(f) |= bit;
 		}
 	}
 	model_count(true, xsave_size(mask));
 }
 
-/* restore_fpregs_from_fpstate(): XFD from the fpstate, then XRSTOR. */
-static void xrstor(struct sim_fps *f)
+/*
+ * restore_fpregs_from_fpstate(): XFD from the fpstate, then XRSTOR of
+ * every feature (fpu_kernel_cfg.max_features), so that what the fpstate
+ * does not hold goes to its init state.
+ */
+static void xrstor(struct fpstate *f)
 {
 	struct sim_cpu *c = cpu();
 	u64 mask;
@@ -144,37 +172,103 @@ static void xrstor(struct sim_fps *f)
 
 	fps_check(f);
 	c->xfd = f->xfd;
-	mask = c->xcr0 & f->features;
-	if (f->bv & c->xfd & mask)
+	mask = c->xcr0;
+	if (BV(f) & c->xfd & mask)
 		model_fail("XRSTOR #NM in the host: XSTATE_BV %#llx & XFD %#llx",
-			   (unsigned long long)f->bv, (unsigned long long)c->xfd);
+			   (unsigned long long)BV(f), (unsigned long long)c->xfd);
 	for (i = 0; i < NXF; i++)
 		if (mask & XF(i))
-			c->d[i] = (f->bv & XF(i)) ? f->d[i] : 0;
-	model_count(false, xsave_size(mask));
+			c->d[i] = (BV(f) & XF(i)) ? COMP(f, i) : 0;
+	model_count(false, xsave_size(mask & f->xfeatures));
 }
 
-/* === The host kernel's FPU tracking (6.12 semantics) =================== */
+u64 model_rdmsr(u32 msr)
+{
+	if (msr == MSR_IA32_XFD_ERR)
+		return cpu()->xfd_err;
+	if (msr == MSR_IA32_XFD)
+		return cpu()->xfd;
+	model_fail("RDMSR %#x: not modelled", msr);
+	return 0;
+}
 
+void model_wrmsr(u32 msr, u64 val)
+{
+	if (msr == MSR_IA32_XFD_ERR)
+		cpu()->xfd_err = val;
+	else if (msr == MSR_IA32_XFD)
+		cpu()->xfd = val;
+	else
+		model_fail("WRMSR %#x: not modelled", msr);
+}
+
+/* CPUID.(EAX=0xd, ECX=i): size, offset, supervisor bit (none here). */
+void cpuid_count(unsigned int op, unsigned int count, unsigned int *eax,
+		 unsigned int *ebx, unsigned int *ecx, unsigned int *edx)
+{
+	*eax = *ebx = *ecx = *edx = 0;
+	if (op == 0xd && count < NXF) {
+		*eax = xf_len[count];
+		*ebx = xf_off[count];
+	}
+}
+
+/* === 6.12's x86 FPU core (arch/x86/kernel/fpu), on the simulated CPU ==== */
+
+static struct sim_task *current_task(void)
+{
+	return cpu()->cur;
+}
+
+/* test_thread_flag()/clear_thread_flag() of the task on this CPU. */
+bool test_thread_flag(int flag)
+{
+	return current_task()->need_load;
+}
+
+void clear_thread_flag(int flag)
+{
+	current_task()->need_load = false;
+}
+
+/* fpregs_lock(): no softirq runs inside one of the model's steps. */
+void fpregs_lock(void)
+{
+	preempt_disable();
+}
+
+void fpregs_unlock(void)
+{
+	preempt_enable();
+}
+
+/* fpregs_state_valid() */
 static bool regs_valid(struct sim_task *t)
 {
-	return cpu()->owner == t && t->last_cpu == mc.cur_cpu;
+	return cpu()->owner == t && t->fpu.last_cpu == (unsigned int)mc.cur_cpu;
 }
 
+/* fpregs_activate() plus fpu->last_cpu, as fpregs_mark_activate(). */
 static void activate(struct sim_task *t)
 {
 	cpu()->owner = t;
-	t->last_cpu = mc.cur_cpu;
+	t->fpu.last_cpu = mc.cur_cpu;
 }
 
-/* switch_fpu() for the task leaving this CPU. */
+/* xfd_update_state() */
+static void xfd_update_state(struct fpstate *f)
+{
+	cpu()->xfd = f->xfd;
+}
+
+/* switch_fpu() for the task leaving this CPU (save_fpregs_to_fpstate()). */
 static void switch_out(void)
 {
 	struct sim_task *t = cpu()->cur;
 
 	if (!t->need_load) {
-		xsave(t->fps);
-		t->last_cpu = mc.cur_cpu;
+		xsave(t->fpu.fpstate);
+		t->fpu.last_cpu = mc.cur_cpu;
 		t->need_load = true;
 	}
 	cpu()->cur = NULL;
@@ -187,230 +281,352 @@ static void switch_in(struct sim_task *t)
 	cpu()->cur = t;
 }
 
-/* fpregs_restore_userregs() / switch_fpu_return(). */
-static void load_current(void)
+/* fpregs_restore_userregs() */
+static void fpregs_restore_userregs(void)
 {
-	struct sim_task *t = cpu()->cur;
+	struct sim_task *t = current_task();
 
-	if (!t->need_load)
-		return;
-	if (!regs_valid(t))
-		xrstor(t->fps);
-	activate(t);
+	if (!regs_valid(t)) {
+		xrstor(t->fpu.fpstate);
+		activate(t);
+	}
 	t->need_load = false;
 }
 
-/* kernel_fpu_begin() + end in a softirq on this CPU. */
-static void kernel_fp(void)
+/* switch_fpu_return() */
+void switch_fpu_return(void)
 {
-	struct sim_task *t = cpu()->cur;
-	struct sim_cpu *c = cpu();
+	fpregs_restore_userregs();
+}
+
+/* The exit to user mode: switch_fpu_return() under TIF_NEED_FPU_LOAD. */
+static void load_current(void)
+{
+	if (current_task()->need_load)
+		switch_fpu_return();
+}
+
+/* kernel_fpu_begin_mask() for a user task. */
+void kernel_fpu_begin(void)
+{
+	struct sim_task *t = current_task();
 
 	if (!t->need_load) {
 		t->need_load = true;
-		xsave(t->fps);
+		xsave(t->fpu.fpstate);
 	}
-	c->owner = NULL;
+	cpu()->owner = NULL;	/* __cpu_invalidate_fpregs_state() */
+}
+
+void kernel_fpu_end(void)
+{
+}
+
+/* kernel_fpu_begin() + FP use + end in a softirq on this CPU. */
+static void kernel_fp(void)
+{
+	struct sim_cpu *c = cpu();
+
+	kernel_fpu_begin();
 	model_use(mc.cur_cpu, CTX_KERN, 0);
 	c->d[0] = c->d[1] = model_pattern(CTX_KERN);
 	if (!(c->xfd & GFPU_XF_YMM))
 		c->d[2] = c->d[1];
+	kernel_fpu_end();
 }
 
-/* === The hardware layer the backend calls ============================== */
-
-int gfpu_x86_hw_init(struct gfpu_vcpu *v)
+/* __fpu_swap_kvm_fpstate() */
+static void swap_kvm_fpstate(struct fpu_guest *gfpu, bool enter_guest)
 {
-	struct sim_fps *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct sim_task *t = current_task();
+	struct fpu *fpu = &t->fpu;
+	struct fpstate *cur = fpu->fpstate;
 
-	if (!f)
-		return -ENOMEM;
-	f->magic = FPS_MAGIC;
-	f->features = XF_BASE | GFPU_XF_XTILECFG;
-	w.gfps = f;
+	if (!cur->is_confidential && !t->need_load)
+		xsave(cur);
+	if (enter_guest) {
+		fpu->__task_fpstate = cur;
+		fpu->fpstate = gfpu->fpstate;
+		gfpu->fpstate->in_use = true;
+	} else {
+		gfpu->fpstate->in_use = false;
+		fpu->fpstate = fpu->__task_fpstate;
+		fpu->__task_fpstate = NULL;
+	}
+	xrstor(fpu->fpstate);
+	activate(t);
+	t->need_load = false;
+}
+
+/* fpu_swap_kvm_fpstate() */
+int fpu_swap_kvm_fpstate(struct fpu_guest *gfpu, bool enter_guest)
+{
+	fpregs_lock();
+	swap_kvm_fpstate(gfpu, enter_guest);
+	fpregs_unlock();
 	return 0;
 }
 
-void gfpu_x86_hw_destroy(struct gfpu_vcpu *v)
-{
-	kfree(w.gfps);
-	w.gfps = NULL;
-}
-
-u64 gfpu_x86_hw_host_xfeatures(void)
-{
-	return XF_HOST;
-}
-
-u64 gfpu_x86_hw_guest_perm(struct gfpu_vcpu *v)
-{
-	return w.perm;
-}
-
-bool gfpu_x86_hw_regs_live(void)
-{
-	struct sim_task *t = cpu()->cur;
-
-	return !t->need_load && regs_valid(t);
-}
-
-void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest)
-{
-	struct sim_task *t = cpu()->cur;
-
-	preempt_disable();
-	if (GFPU_MUTANT(seed001_vmm_buffer)) {
-		/* 2017: explicit buffers, the task's fpstate never changes. */
-		if (!t->need_load)
-			xsave(to_guest ? t->fps : w.gfps);
-		xrstor(to_guest ? w.gfps : t->fps);
-		activate(t);
-		t->need_load = false;
-		preempt_enable();
-		return;
-	}
-	if (!t->need_load || GFPU_MUTANT(swap_ignores_need_load))
-		xsave(t->fps);
-	if (to_guest) {
-		t->task_fps = t->fps;
-		t->fps = w.gfps;
-		w.gfps->in_use = true;
-	} else {
-		w.gfps->in_use = false;
-		t->fps = t->task_fps;
-		t->task_fps = NULL;
-	}
-	xrstor(t->fps);
-	activate(t);
-	t->need_load = false;
-	preempt_enable();
-}
-
-void gfpu_x86_hw_reload(struct gfpu_vcpu *v)
+/* fpu_swap_kvm_fpstate_irqsoff() (kernel/patches/6.12/0003) */
+void fpu_swap_kvm_fpstate_irqsoff(struct fpu_guest *gfpu, bool enter_guest)
 {
 	if (!irqs_disabled())
-		model_fail("switch_fpu_return() with interrupts on");
-	load_current();
+		model_fail("lockdep: fpu_swap_kvm_fpstate_irqsoff() with interrupts on");
+	swap_kvm_fpstate(gfpu, enter_guest);
 }
 
-void gfpu_x86_hw_save_current(struct gfpu_vcpu *v)
+/* fpstate_realloc(): a zeroed fpstate; contents survive only if live. */
+static int fpstate_realloc(u64 xfeatures, unsigned int ksize,
+			   unsigned int usize, struct fpu_guest *gfpu)
 {
-	struct sim_task *t = cpu()->cur;
+	struct sim_task *t = current_task();
+	struct fpstate *cur = gfpu->fpstate, *new;
+	bool in_use;
 
-	if (!t->need_load) {
-		xsave(t->fps);
-		t->need_load = true;
+	new = kzalloc(sizeof(*new), GFP_KERNEL);	/* vzalloc() */
+	if (!new)
+		return -ENOMEM;
+	new->model_magic = FPS_MAGIC;
+	new->size = ksize;
+	new->user_size = usize;
+	new->is_valloc = true;
+	in_use = t->fpu.fpstate == cur;
+	new->is_guest = true;
+	new->is_confidential = cur->is_confidential;
+	new->in_use = cur->in_use;
+	gfpu->xfeatures |= xfeatures;
+	gfpu->uabi_size = usize;
+
+	fpregs_lock();
+	if (in_use && t->need_load)
+		fpregs_restore_userregs();
+	new->xfeatures = cur->xfeatures | xfeatures;
+	new->user_xfeatures = cur->user_xfeatures | xfeatures;
+	new->xfd = cur->xfd & ~xfeatures;
+	gfpu->fpstate = new;
+	if (in_use) {
+		t->fpu.fpstate = new;
+		xfd_update_state(new);
 	}
-	cpu()->owner = NULL;
+	fpregs_unlock();
+
+	if (cur->is_valloc) {
+		cur->model_magic = 0;
+		kfree(cur);				/* vfree() */
+	}
+	return 0;
 }
 
-void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v, u64 xcr0)
+/* __xfd_enable_feature() for a guest fpstate. */
+static int xfd_enable_guest_feature(u64 xfd_err, struct fpu_guest *gfpu)
+{
+	u64 event = xfd_err & XFEATURE_MASK_USER_DYNAMIC;
+	unsigned int size = xsave_size(w.perm);
+
+	if (!event)
+		return 0;
+	if ((w.perm & event) != event)
+		return -EPERM;
+	if (fpstate_realloc(event, size, size, gfpu))
+		return -EFAULT;
+	return 0;
+}
+
+/* fpu_enable_guest_xfd_features() */
+int fpu_enable_guest_xfd_features(struct fpu_guest *gfpu, u64 xfeatures)
+{
+	if (!preemptible())
+		model_fail("lockdep: fpu_enable_guest_xfd_features() not preemptible");
+	xfeatures &= ~gfpu->xfeatures;
+	if (!xfeatures)
+		return 0;
+	return xfd_enable_guest_feature(xfeatures, gfpu);
+}
+
+/* fpu_update_guest_xfd() */
+void fpu_update_guest_xfd(struct fpu_guest *gfpu, u64 xfd)
+{
+	struct fpstate *f = gfpu->fpstate;
+
+	fpregs_lock();
+	if (xfd && current_task()->need_load)
+		BV(f) &= ~xfd;
+	f->xfd = xfd;
+	if (f->in_use)
+		xfd_update_state(f);
+	fpregs_unlock();
+}
+
+/* fpu_sync_guest_vmexit_xfd_state() */
+void fpu_sync_guest_vmexit_xfd_state(void)
+{
+	if (!irqs_disabled())
+		model_fail("lockdep: XFD sync with interrupts on");
+	current_task()->fpu.fpstate->xfd = cpu()->xfd;
+}
+
+/* The uAPI image carries each component's value in its first 8 bytes. */
+static u32 uabi_off(int i)
+{
+	return xf_off[i] + (i == 0 ? 32 : 0);
+}
+
+/*
+ * fpu_copy_guest_fpstate_to_uabi() (__copy_xstate_to_uabi_buf(), XSAVE
+ * mode): XSTATE_BV is the fpstate's, limited to @xfeatures and the
+ * fpstate's user features; absent components read as init.
+ */
+void fpu_copy_guest_fpstate_to_uabi(struct fpu_guest *gfpu, void *buf,
+				    unsigned int size, u64 xfeatures, u32 pkru)
+{
+	struct fpstate *f = gfpu->fpstate;
+	u64 bv = BV(f) & f->user_xfeatures & xfeatures;
+	u8 *p = buf;
+	int i;
+
+	fps_check(f);
+	memset(buf, 0, size);
+	memcpy(p + GFPU_XSAVE_HDR, &bv, 8);
+	for (i = 0; i < NXF; i++) {
+		if (!(bv & XF(i)))
+			continue;
+		if (uabi_off(i) + 8 > size)
+			model_fail("uAPI copy of component %d past %u bytes", i, size);
+		else
+			memcpy(p + uabi_off(i), &COMP(f, i), 8);
+	}
+}
+
+/*
+ * fpu_copy_uabi_to_guest_fpstate() with copy_uabi_to_xstate() and
+ * validate_user_xstate_header(): components not in XSTATE_BV become init.
+ */
+int fpu_copy_uabi_to_guest_fpstate(struct fpu_guest *gfpu, const void *buf,
+				   u64 xcr0, u32 *vpkru)
+{
+	struct fpstate *f = gfpu->fpstate;
+	const u8 *p = buf;
+	u64 hdr[8];
+	u32 mxcsr;
+	int i;
+
+	fps_check(f);
+	memcpy(hdr, p + GFPU_XSAVE_HDR, sizeof(hdr));
+	if (hdr[0] & ~xcr0)
+		return -EINVAL;
+	if (WARN_ON_ONCE(hdr[0] & f->xfd))
+		return -EINVAL;
+	if (hdr[0] & ~f->user_xfeatures)
+		return -EINVAL;
+	for (i = 1; i < 8; i++)
+		if (hdr[i])
+			return -EINVAL;
+	memcpy(&mxcsr, p + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
+	if ((hdr[0] & GFPU_XF_MXCSR_USERS) && (mxcsr & ~mxcsr_feature_mask))
+		return -EINVAL;
+	BV(f) = hdr[0];
+	for (i = 0; i < NXF; i++)
+		if (hdr[0] & XF(i))
+			memcpy(&COMP(f, i), p + uabi_off(i), 8);
+	return 0;
+}
+
+/* fpu_alloc_guest_fpstate() and fpu_init_guest_permissions() */
+static bool fpu_alloc_guest_fpstate(struct fpu_guest *gfpu)
+{
+	struct fpstate *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return false;
+	f->model_magic = FPS_MAGIC;
+	f->size = f->user_size = xsave_size(XF_DEFAULT);
+	f->xfeatures = f->user_xfeatures = XF_DEFAULT;
+	f->is_valloc = f->is_guest = true;
+	gfpu->fpstate = f;
+	gfpu->xfeatures = XF_DEFAULT;
+	gfpu->uabi_size = GFPU_XSAVE_LEGACY_SIZE;
+	gfpu->perm = w.perm;
+	return true;
+}
+
+/* fpu_free_guest_fpstate() */
+static void fpu_free_guest_fpstate(struct fpu_guest *gfpu)
+{
+	struct fpstate *f = gfpu->fpstate;
+
+	if (!f)
+		return;
+	if (WARN_ON_ONCE(f->in_use))
+		return;
+	gfpu->fpstate = NULL;
+	f->model_magic = 0;
+	kfree(f);
+}
+
+/* === KVM's side (arch/x86/kvm/x86.c) ==================================== */
+
+/* kvm_load_guest_xsave_state(): XCR0 from vcpu->arch.xcr0. */
+void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu)
 {
 	if (!irqs_disabled())
 		model_fail("guest XCR0 loaded with interrupts on");
-	cpu()->xcr0 = xcr0;
+	if (!vcpu->arch.guest_state_protected)
+		cpu()->xcr0 = vcpu->arch.xcr0;
 }
 
-void gfpu_x86_hw_load_host_xcr(struct gfpu_vcpu *v)
+/* kvm_load_host_xsave_state() */
+void kvm_load_host_xsave_state(struct kvm_vcpu *vcpu)
 {
 	cpu()->xcr0 = XF_HOST;
 }
 
-void gfpu_x86_hw_sync_xfd(struct gfpu_vcpu *v)
+/* __kvm_set_xcr(): KVM's copy of XCR0 changes once gfpu accepted it. */
+static int kvm_set_xcr0(u64 xcr0, bool from_guest)
 {
-	struct sim_task *t = cpu()->cur;
+	struct gfpu_feature f = {
+		.kind = GFPU_FEAT_XCR0, .value = xcr0, .from_guest = from_guest,
+	};
+	int ret = gfpu_feature_change(w.v, &f);
 
-	if (t->fps == w.gfps)
-		w.gfps->xfd = cpu()->xfd;
+	if (!ret)
+		w.kvm.arch.xcr0 = xcr0;
+	return ret;
 }
 
-u64 gfpu_x86_hw_read_xfd_err(void)
+/* kvm_vcpu_after_set_cpuid(): guest_supported_xcr0 once gfpu agreed. */
+static int kvm_set_cpuid(u64 xfeatures)
 {
-	return cpu()->xfd_err;
+	struct gfpu_feature f = { .kind = GFPU_FEAT_CPUID, .value = xfeatures };
+	int ret = gfpu_feature_change(w.v, &f);
+
+	if (!ret)
+		w.kvm.arch.guest_supported_xcr0 = xfeatures;
+	return ret;
 }
 
-void gfpu_x86_hw_write_xfd_err(u64 val)
+/* The size KVM_SET_XSAVE copies from userspace (0001's KVM hunk). */
+static u32 kvm_set_xsave_size(void)
 {
-	cpu()->xfd_err = val;
+	u64 size = 0;
+
+	if (gfpu_get_state(w.v, GFPU_X86_XSAVE_SIZE, &size, 8) != 8)
+		model_fail("GFPU_X86_XSAVE_SIZE unreadable");
+	return size;
 }
 
-u64 gfpu_x86_hw_fpstate_features(struct gfpu_vcpu *v)
+/*
+ * vmx_update_exception_bitmap(): is the guest's #NM intercepted?  KVM
+ * recomputes it wherever gfpu's answer can change (XFD writes,
+ * KVM_SET_XSAVE, KVM_SET_CPUID2, KVM_SET_XCRS); the model does it before
+ * each entry, which sees the same answers.
+ */
+static void kvm_update_exception_bitmap(void)
 {
-	return w.gfps->features;
-}
+	u64 val = 0;
 
-u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v)
-{
-	return w.gfps->xfd;
-}
-
-int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features)
-{
-	struct sim_fps *old = w.gfps, *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	struct sim_task *t = &w.vmm;
-
-	if (!f)
-		return -ENOMEM;
-	preempt_disable();
-	*f = *old;
-	f->features = features;
-	if (t->fps == old)
-		t->fps = f;
-	w.gfps = f;
-	preempt_enable();
-	kfree(old);
-	return 0;
-}
-
-void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd)
-{
-	preempt_disable();
-	w.gfps->xfd = xfd;
-	if (w.gfps->in_use && cpu()->cur == &w.vmm && w.vmm.fps == w.gfps)
-		cpu()->xfd = xfd;
-	preempt_enable();
-}
-
-void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask)
-{
-	w.gfps->bv &= ~mask;
-}
-
-u32 gfpu_x86_hw_xstate_size(u64 features)
-{
-	return xsave_size(features);
-}
-
-u32 gfpu_x86_hw_mxcsr_mask(void)
-{
-	return 0xffff;
-}
-
-/* The uAPI image carries each component's value in its first 8 bytes. */
-void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size)
-{
-	u8 *p = buf;
-	int i;
-
-	memset(buf, 0, size);
-	memcpy(p + GFPU_XSAVE_HDR, &w.gfps->bv, 8);
-	for (i = 0; i < NXF; i++)
-		if (w.gfps->bv & XF(i))
-			memcpy(p + xf_off[i] + (i == 0 ? 32 : 0), &w.gfps->d[i], 8);
-}
-
-int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf)
-{
-	const u8 *p = buf;
-	u64 bv;
-	int i;
-
-	memcpy(&bv, p + GFPU_XSAVE_HDR, 8);
-	w.gfps->bv = bv;
-	for (i = 0; i < NXF; i++)
-		if (bv & XF(i))
-			memcpy(&w.gfps->d[i], p + xf_off[i] + (i == 0 ? 32 : 0), 8);
-	return 0;
+	if (gfpu_get_state(w.v, GFPU_X86_NM_INTERCEPT, &val, 8) != 8)
+		model_fail("GFPU_X86_NM_INTERCEPT unreadable");
+	w.nm_intercept = val;
 }
 
 /* === Expectations ====================================================== */
@@ -438,10 +654,10 @@ static void task_check(struct sim_task *t, const char *who)
 	if (c->xcr0 != XF_HOST)
 		model_fail("%s runs with XCR0 %#llx, not the host's", who,
 			   (unsigned long long)c->xcr0);
-	if (c->xfd != t->own.xfd)
+	if (c->xfd != t->fpu.__fpstate.xfd)
 		model_fail("%s runs with XFD %#llx, its own is %#llx", who,
 			   (unsigned long long)c->xfd,
-			   (unsigned long long)t->own.xfd);
+			   (unsigned long long)t->fpu.__fpstate.xfd);
 	for (i = 0; i < NXF; i++) {
 		if (!(XF_BASE & XF(i)) || c->d[i] == t->exp[i])
 			continue;
@@ -491,8 +707,9 @@ static bool gfps_live(void)
 {
 	struct sim_task *t = &w.vmm;
 
-	return t->fps == w.gfps && !t->need_load &&
-	       w.cpu[mc.vcpu_cpu].owner == t && t->last_cpu == mc.vcpu_cpu;
+	return t->fpu.fpstate == GFPS && !t->need_load &&
+	       w.cpu[mc.vcpu_cpu].owner == t &&
+	       t->fpu.last_cpu == (unsigned int)mc.vcpu_cpu;
 }
 
 void sim_check(void)
@@ -515,10 +732,10 @@ void sim_check(void)
 	 * Whenever the buffer is the latest copy of the guest's state, an
 	 * XRSTOR of it under its own XFD must not fault.
 	 */
-	if (!gfps_live() && (w.gfps->bv & w.gfps->xfd))
+	if (!gfps_live() && (BV(GFPS) & GFPS->xfd))
 		model_fail("guest fpstate: XSTATE_BV %#llx & XFD %#llx",
-			   (unsigned long long)w.gfps->bv,
-			   (unsigned long long)w.gfps->xfd);
+			   (unsigned long long)BV(GFPS),
+			   (unsigned long long)GFPS->xfd);
 	mc.cur_cpu = mc.vcpu_cpu;
 	if (mc.phase == PH_USER)
 		task_check(&w.vmm, "VMM");
@@ -541,8 +758,18 @@ static void other_task_fp(struct sim_task *o)
 	task_write(o, XF_BASE);
 }
 
+#define sim_before_entry()	kvm_update_exception_bitmap()
 #include "sim_thread.h"
 
+static u64 g_cpuid(void)
+{
+	return vm_cfgs[w.cfg].cpuid;
+}
+
+static bool g_has_xfd(void)
+{
+	return g_cpuid() & GFPU_XF_XTILEDATA;
+}
 
 static void ev_u_fp(void)
 {
@@ -552,6 +779,7 @@ static void ev_u_fp(void)
 static void ev_u_signal(void)
 {
 	struct sim_task *t = &w.vmm;
+	struct fpstate *f = t->fpu.fpstate;
 	struct sim_cpu *c = cpu();
 	u64 frame[NXF];
 	int i;
@@ -562,7 +790,7 @@ static void ev_u_signal(void)
 		model_count(true, xsave_size(XF_BASE));
 	} else {
 		for (i = 0; i < NXF; i++)
-			frame[i] = (t->fps->bv & XF(i)) ? t->fps->d[i] : 0;
+			frame[i] = (BV(f) & XF(i)) ? COMP(f, i) : 0;
 	}
 	/* The handler starts from init state and uses FP. */
 	for (i = 0; i < NXF; i++)
@@ -594,24 +822,12 @@ static void ev_u_run(void)
 	mc.phase = PH_KERNEL;
 }
 
-/* The vCPU thread is preempted on its CPU by that CPU's other task. */
-
-
-
-
-
-static void ev_u_get(void)
+/* Compare a KVM_GET_XSAVE2 image with what the guest should hold. */
+static void check_image(const u8 *buf, const char *what)
 {
-	static u8 buf[16384];
-	u64 xcr0, bv;
-	int i, ret;
+	u64 bv;
+	int i;
 
-	ret = gfpu_get_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
-	if (ret < 0) {
-		model_fail("KVM_GET_XSAVE2 failed: %d", ret);
-		return;
-	}
-	model_sync(CTX_GUEST);
 	memcpy(&bv, buf + GFPU_XSAVE_HDR, 8);
 	for (i = 0; i < NXF; i++) {
 		u64 val = 0;
@@ -619,12 +835,27 @@ static void ev_u_get(void)
 		if (!(w.g_xcr0 & ~w.g_xfd & XF(i)) || (w.g_dc & XF(i)))
 			continue;
 		if (bv & XF(i))
-			memcpy(&val, buf + xf_off[i] + (i == 0 ? 32 : 0), 8);
+			memcpy(&val, buf + uabi_off(i), 8);
 		if (val != w.g_exp[i])
-			model_fail("KVM_GET_XSAVE: component %d = %#llx, guest wrote %#llx",
-				   i, (unsigned long long)val,
+			model_fail("%s: component %d = %#llx, guest wrote %#llx",
+				   what, i, (unsigned long long)val,
 				   (unsigned long long)w.g_exp[i]);
 	}
+}
+
+static void ev_u_get(void)
+{
+	static u8 buf[16384];
+	u64 xcr0;
+	int ret;
+
+	ret = gfpu_get_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
+	if (ret < 0) {
+		model_fail("KVM_GET_XSAVE2 failed: %d", ret);
+		return;
+	}
+	model_sync(CTX_GUEST);
+	check_image(buf, "KVM_GET_XSAVE2");
 	if (gfpu_get_state(w.v, GFPU_X86_XCR0, &xcr0, 8) != 8 ||
 	    xcr0 != w.g_xcr0)
 		model_fail("KVM_GET_XCRS: XCR0 %#llx, guest set %#llx",
@@ -642,59 +873,46 @@ static void make_image(u8 *buf, u32 size, u64 mask, u64 *vals)
 		if (!(mask & XF(i)))
 			continue;
 		vals[i] = model_pattern(CTX_GUEST);
-		memcpy(buf + xf_off[i] + (i == 0 ? 32 : 0), &vals[i], 8);
+		memcpy(buf + uabi_off(i), &vals[i], 8);
 	}
 }
 
-/* KVM_SET_XSAVE with new values, tile data included when there is room. */
-static void ev_u_set(void)
+/* The guest now holds @vals for the components of @mask (XFD: init). */
+static void set_image_result(u64 mask, const u64 *vals)
 {
-	static u8 buf[16384];
-	u64 vals[NXF] = { 0 };
-	u64 mask = w.g_xcr0 & w.gfps->features;
-	int i, ret;
+	int i;
 
-	make_image(buf, sizeof(buf), mask, vals);
-	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
-	if (ret) {
-		model_fail("KVM_SET_XSAVE of a valid image failed: %d", ret);
-		return;
-	}
 	for (i = 0; i < NXF; i++) {
-		if (!(w.g_xcr0 & XF(i)))
+		if (!(mask & XF(i)) && !(w.g_xcr0 & XF(i)))
 			continue;
-		/* Components XFD disables load as init. */
-		w.g_exp[i] = (w.g_xfd & XF(i)) ? 0 : vals[i];
+		w.g_exp[i] = (w.g_xfd & XF(i)) || !(mask & XF(i)) ? 0 : vals[i];
 		w.g_dc &= ~XF(i);
 	}
 }
 
-/* Malformed KVM_SET_XSAVE and KVM_SET_XCRS: refused, nothing changed. */
-static void ev_u_set_bad(void)
+/* Components an image may carry: the host's, dynamic ones per CPUID. */
+static u64 image_mask(void)
+{
+	return (XF_DEFAULT | (g_cpuid() & w.perm)) & XF_HOST;
+}
+
+/* KVM_SET_XSAVE with new values for the guest's XCR0, tile data too. */
+static void ev_u_set(void)
 {
 	static u8 buf[16384];
-	u64 vals[NXF], bad = 1, xcr0 = GFPU_XF_FP | GFPU_XF_YMM;
+	u64 vals[NXF] = { 0 };
+	u64 mask = w.g_xcr0 & image_mask();
 	int ret;
 
-	make_image(buf, sizeof(buf), w.g_xcr0 & w.gfps->features, vals);
-	memcpy(buf + GFPU_XSAVE_HDR + 8, &bad, 8);	/* XCOMP_BV */
-	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
-	if (ret != -EINVAL)
-		model_fail("KVM_SET_XSAVE with XCOMP_BV set returned %d", ret);
-	make_image(buf, sizeof(buf), XF(3), vals);	/* unsupported BNDREGS */
-	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
-	if (ret != -EINVAL)
-		model_fail("KVM_SET_XSAVE with unsupported XSTATE_BV returned %d", ret);
-	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, 512);
-	if (ret != -EINVAL)
-		model_fail("KVM_SET_XSAVE of 512 bytes returned %d", ret);
-	ret = gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8);
-	if (ret != -EINVAL)
-		model_fail("KVM_SET_XCRS with AVX but no SSE returned %d", ret);
-	ret = gfpu_set_state(w.v, 99, &xcr0, 8);
-	if (ret != -ENOENT)
-		model_fail("unknown state id returned %d", ret);
-	model_note("bad uAPI input refused");
+	make_image(buf, sizeof(buf), mask, vals);
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, kvm_set_xsave_size());
+	if (ret == -ENOMEM)
+		return;
+	if (ret) {
+		model_fail("KVM_SET_XSAVE of a valid image failed: %d", ret);
+		return;
+	}
+	set_image_result(mask, vals);
 }
 
 static void set_xfd_result(int ret, u64 val)
@@ -706,6 +924,149 @@ static void set_xfd_result(int ret, u64 val)
 	w.g_xfd = val;
 }
 
+static void check_enomem(int ret, u64 fails_before, const char *what)
+{
+	if (ret == -ENOMEM) {
+		if (w.v->stats.realloc_fails != fails_before + 1)
+			model_fail("%s: -ENOMEM not counted in realloc_fails", what);
+	} else if (ret == -EFAULT) {
+		model_fail("%s: -EFAULT, a failed growth must be -ENOMEM", what);
+	}
+}
+
+/*
+ * QEMU's migration restore: KVM_SET_XSAVE (every component the source
+ * had, tile data included), then KVM_SET_XCRS, then KVM_SET_MSRS with
+ * XFD and XFD_ERR.  Nothing the image carried may be lost on the way.
+ */
+static void ev_u_restore(void)
+{
+	static u8 buf[16384];
+	u64 vals[NXF] = { 0 }, fails = w.v->stats.realloc_fails;
+	u64 mask = image_mask() & g_cpuid() & ~(w.g_xfd & GFPU_XF_XTILEDATA);
+	u64 xcr0 = g_cpuid() & image_mask();
+	struct gfpu_feature xfd = { .kind = GFPU_FEAT_XFD };
+	struct gfpu_feature err = { .kind = GFPU_FEAT_XFD_ERR };
+	int ret;
+
+	mask |= GFPU_XF_FP | GFPU_XF_SSE;
+	make_image(buf, sizeof(buf), mask, vals);
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, kvm_set_xsave_size());
+	check_enomem(ret, fails, "restore: KVM_SET_XSAVE");
+	if (ret == -ENOMEM)
+		return;
+	if (ret) {
+		model_fail("restore: KVM_SET_XSAVE of the source's image: %d", ret);
+		return;
+	}
+	set_image_result(mask, vals);
+	fails = w.v->stats.realloc_fails;
+	ret = kvm_set_xcr0(xcr0, false);
+	check_enomem(ret, fails, "restore: KVM_SET_XCRS");
+	if (ret == -ENOMEM)
+		return;
+	if (ret) {
+		model_fail("restore: KVM_SET_XCRS(%#llx): %d",
+			   (unsigned long long)xcr0, ret);
+		return;
+	}
+	w.g_xcr0 = xcr0;
+	if (!g_has_xfd())
+		return;
+	xfd.value = w.g_xfd;
+	fails = w.v->stats.realloc_fails;
+	ret = gfpu_feature_change(w.v, &xfd);
+	check_enomem(ret, fails, "restore: KVM_SET_MSRS(XFD)");
+	if (ret && ret != -ENOMEM)
+		model_fail("restore: KVM_SET_MSRS(XFD=%#llx): %d",
+			   (unsigned long long)xfd.value, ret);
+	err.value = w.g_xfd_err;
+	if (gfpu_feature_change(w.v, &err))
+		model_fail("restore: KVM_SET_MSRS(XFD_ERR)");
+}
+
+/* Malformed KVM_SET_XSAVE and KVM_SET_XCRS: refused, nothing changed. */
+static void ev_u_set_bad(void)
+{
+	static u8 buf[16384];
+	u64 vals[NXF], bad = 1, xcr0 = GFPU_XF_FP | GFPU_XF_YMM;
+	int ret;
+
+	make_image(buf, sizeof(buf), w.g_xcr0 & image_mask(), vals);
+	memcpy(buf + GFPU_XSAVE_HDR + 8, &bad, 8);	/* XCOMP_BV */
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
+	if (ret != -EINVAL)
+		model_fail("KVM_SET_XSAVE with XCOMP_BV set returned %d", ret);
+	make_image(buf, sizeof(buf), XF(3), vals);	/* unsupported BNDREGS */
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
+	if (ret != -EINVAL)
+		model_fail("KVM_SET_XSAVE with unsupported XSTATE_BV returned %d", ret);
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, 512);
+	if (ret != -EINVAL)
+		model_fail("KVM_SET_XSAVE of 512 bytes returned %d", ret);
+	if (!(g_cpuid() & GFPU_XF_XTILEDATA)) {
+		/* Tile data the guest's CPUID lacks: 6.12 refuses it. */
+		make_image(buf, sizeof(buf), GFPU_XF_FP | GFPU_XF_AMX, vals);
+		ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
+		if (ret != -EINVAL)
+			model_fail("KVM_SET_XSAVE with tile data, no AMX in CPUID: %d",
+				   ret);
+	}
+	ret = gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8);
+	if (ret != -EINVAL)
+		model_fail("KVM_SET_XCRS with AVX but no SSE returned %d", ret);
+	xcr0 = GFPU_XF_FP | (XF_HOST & ~g_cpuid());
+	if (xcr0 != GFPU_XF_FP && gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8) != -EINVAL)
+		model_fail("KVM_SET_XCRS beyond the guest's CPUID accepted");
+	ret = gfpu_set_state(w.v, 99, &xcr0, 8);
+	if (ret != -ENOENT)
+		model_fail("unknown state id returned %d", ret);
+	model_note("bad uAPI input refused");
+}
+
+/*
+ * The uAPI buffer sizes at and around each boundary: struct kvm_xsave's
+ * 4096 bytes and the size of the image.  Below it: -EINVAL and nothing
+ * changed; at it: accepted.
+ */
+static void ev_u_sizes(void)
+{
+	static u8 buf[16384], before[16384], after[16384];
+	u64 vals[NXF], mask = w.g_xcr0 & image_mask() & ~w.g_xfd;
+	u32 need = max_t(u32, GFPU_XSAVE_LEGACY_SIZE, xsave_size(mask));
+	u32 have = max_t(u32, GFPU_XSAVE_LEGACY_SIZE, xsave_size(GFPS->xfeatures));
+	u32 sizes[] = { need - 1, need, need + 1 };
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ret = gfpu_get_state(w.v, GFPU_X86_XSAVE, buf, have - 1 + i);
+		if ((ret < 0) != (i == 0))
+			model_fail("KVM_GET_XSAVE2 of %u bytes (image %u): %d",
+				   have - 1 + i, have, ret);
+	}
+	if (gfpu_get_state(w.v, GFPU_X86_XSAVE, before, sizeof(before)) < 0)
+		return;
+	make_image(buf, sizeof(buf), mask, vals);
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizes[0]);
+	if (ret != -EINVAL)
+		model_fail("KVM_SET_XSAVE of %u bytes, image needs %u: %d",
+			   sizes[0], need, ret);
+	if (gfpu_get_state(w.v, GFPU_X86_XSAVE, after, sizeof(after)) < 0 ||
+	    memcmp(before, after, sizeof(after)))
+		model_fail("a refused KVM_SET_XSAVE changed the state");
+	make_image(buf, sizeof(buf), mask, vals);
+	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizes[1]);
+	if (ret == -ENOMEM)
+		return;
+	if (ret) {
+		model_fail("KVM_SET_XSAVE of %u bytes (image %u) failed: %d",
+			   sizes[1], need, ret);
+		return;
+	}
+	set_image_result(mask, vals);
+}
+
 /* KVM_SET_MSRS(IA32_XFD) from the VMM: always emulated. */
 static void ev_u_setxfd(void)
 {
@@ -713,8 +1074,15 @@ static void ev_u_setxfd(void)
 		.kind = GFPU_FEAT_XFD,
 		.value = w.g_xfd ^ GFPU_XF_XTILEDATA,
 	};
+	u64 fails = w.v->stats.realloc_fails;
 	int ret = gfpu_feature_change(w.v, &f);
 
+	check_enomem(ret, fails, "KVM_SET_MSRS(XFD)");
+	if (!g_has_xfd()) {
+		if (ret != -EINVAL)
+			model_fail("KVM_SET_MSRS(XFD) without XFD in CPUID: %d", ret);
+		return;
+	}
 	if (ret && ret != -ENOMEM)
 		model_fail("KVM_SET_MSRS(XFD=%#llx) failed: %d",
 			   (unsigned long long)f.value, ret);
@@ -731,7 +1099,28 @@ static void ev_fail_alloc(void)
 	mc.fail_alloc = true;
 }
 
+/* The policy is a run-time setting: change it anywhere. */
+static void ev_policy(void)
+{
+	static const unsigned int next[] = {
+		GFPU_POLICY_SWAP_LOADPUT, GFPU_POLICY_REALLOC_CPUID,
+		GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_REALLOC_CPUID, 0,
+	};
+	unsigned int p = gfpu_policy() >> 1;
 
+	if (gfpu_set_policy(next[p & 3]))
+		model_fail("policy change refused");
+}
+
+static void vcpu_create(unsigned int cfg);
+
+/* The VMM replaces the VM with one of the next configuration. */
+static void ev_u_newvm(void)
+{
+	gfpu_vcpu_destroy(w.v);
+	fpu_free_guest_fpstate(&w.kvm.arch.guest_fpu);
+	vcpu_create((w.cfg + 1) % ARRAY_SIZE(vm_cfgs));
+}
 
 static void vm_exit(unsigned int flags)
 {
@@ -765,9 +1154,10 @@ static void ev_g_tile(void)
 	struct sim_cpu *c = cpu();
 
 	if (c->xfd & GFPU_XF_XTILEDATA) {
-		/* #NM from XFD: XFD_ERR set, the exit is intercepted. */
+		/* #NM from XFD: XFD_ERR set; an exit if KVM intercepts #NM. */
 		c->xfd_err = w.g_xfd_err = GFPU_XF_XTILEDATA;
-		vm_exit(GFPU_EXIT_NM);
+		if (w.nm_intercept)
+			vm_exit(GFPU_EXIT_NM);
 		return;
 	}
 	w.g_exp[17] = c->d[17] = model_pattern(CTX_GUEST);
@@ -789,46 +1179,59 @@ static void ev_g_nm_ts(void)
 
 static void ev_g_xsetbv(void)
 {
-	static const u64 vals[] = {
-		XF_BASE | GFPU_XF_AMX, XF_BASE, GFPU_XF_FP | GFPU_XF_YMM,
+	const u64 vals[] = {
+		g_cpuid(), g_cpuid() & ~GFPU_XF_AMX, GFPU_XF_FP | GFPU_XF_YMM,
 	};
-	struct gfpu_feature f = { .kind = GFPU_FEAT_XCR0, .from_guest = true };
+	u64 val = vals[w.xsetbv_next++ % ARRAY_SIZE(vals)];
+	u64 fails;
 	int ret;
 
-	f.value = vals[w.xsetbv_next++ % ARRAY_SIZE(vals)];
 	vm_exit(0);
-	ret = gfpu_feature_change(w.v, &f);
+	fails = w.v->stats.realloc_fails;
+	ret = kvm_set_xcr0(val, true);
+	check_enomem(ret, fails, "XSETBV");
 	if (!ret) {
-		w.g_dc |= f.value & ~w.g_xcr0;
-		w.g_xcr0 = f.value;
+		w.g_dc |= val & ~w.g_xcr0;
+		w.g_xcr0 = val;
 	} else if (ret == -ENOMEM) {
 		/* KVM_RUN fails; the guest retries the XSETBV later. */
 		run_exit();
-	} else if (f.value != (GFPU_XF_FP | GFPU_XF_YMM) && ret != -EPERM) {
+	} else if (val != (GFPU_XF_FP | GFPU_XF_YMM)) {
 		model_fail("XSETBV(%#llx) refused: %d",
-			   (unsigned long long)f.value, ret);
+			   (unsigned long long)val, ret);
 	}
 }
 
 static void ev_g_wrxfd(void)
 {
 	struct gfpu_feature f = { .kind = GFPU_FEAT_XFD, .from_guest = true };
+	u64 fails, pass = 0;
 	int ret;
 
 	f.value = w.g_xfd ^ GFPU_XF_XTILEDATA;
-	if (w.v->arch.xfd_passthrough) {
+	if (w.xfd_no_write_intercept) {
 		cpu()->xfd = f.value;
 		set_xfd_result(0, f.value);
 		return;
 	}
 	vm_exit(0);
+	fails = w.v->stats.realloc_fails;
 	ret = gfpu_feature_change(w.v, &f);
+	check_enomem(ret, fails, "WRMSR(XFD)");
 	set_xfd_result(ret, f.value);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM) {
 		run_exit();
-	else if (ret)
+		return;
+	}
+	if (ret) {
 		model_fail("WRMSR(XFD=%#llx) refused: %d",
 			   (unsigned long long)f.value, ret);
+		return;
+	}
+	/* vmx_set_msr(): the intercept goes once gfpu has room. */
+	gfpu_get_state(w.v, GFPU_X86_XFD_PASSTHROUGH, &pass, 8);
+	if (f.value && pass)
+		w.xfd_no_write_intercept = true;
 }
 
 static bool g_xfd_err_set(void)
@@ -855,8 +1258,12 @@ const struct model_event sim_events[] = {
 	{ "u_run",	PH(PH_USER), EV_CORE,	NULL,		ev_u_run },
 	{ "u_get",	PH(PH_USER), 0,	NULL,		ev_u_get },
 	{ "u_set",	PH(PH_USER), EV_CORE,	NULL,		ev_u_set },
+	{ "u_restore",	PH(PH_USER), EV_CORE,	NULL,		ev_u_restore },
 	{ "u_set_bad",	PH(PH_USER), 0,	NULL,		ev_u_set_bad },
+	{ "u_sizes",	PH(PH_USER), 0,	NULL,		ev_u_sizes },
 	{ "u_setxfd",	PH(PH_USER), 0,	NULL,		ev_u_setxfd },
+	{ "u_newvm",	PH(PH_USER), 0,	alloc_can_fail,	ev_u_newvm },
+	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
 	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
 	{ "preempt_nofp", PH_HOST, 0,	NULL,		ev_preempt_nofp },
@@ -869,7 +1276,7 @@ const struct model_event sim_events[] = {
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },
 	{ "g_nm_ts",	PH(PH_GUEST), 0,	NULL,		ev_g_nm_ts },
 	{ "g_xsetbv",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_xsetbv },
-	{ "g_wrxfd",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_wrxfd },
+	{ "g_wrxfd",	PH(PH_GUEST), EV_CORE,	g_has_xfd,	ev_g_wrxfd },
 	{ "g_xfderr_clear", PH(PH_GUEST), 0, g_xfd_err_set, ev_g_xfderr_clear },
 };
 const int sim_nr_events = ARRAY_SIZE(sim_events);
@@ -883,50 +1290,77 @@ const struct model_policy sim_policies[] = {
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 
-static void task_init(struct sim_task *t, enum model_ctx ctx, int cpu_nr)
+static void task_init(struct sim_task *t, enum model_ctx ctx)
 {
+	struct fpstate *f = &t->fpu.__fpstate;
+
 	memset(t, 0, sizeof(*t));
 	t->ctx = ctx;
-	t->own.magic = FPS_MAGIC;
-	t->own.features = XF_BASE | GFPU_XF_XTILECFG;
+	f->model_magic = FPS_MAGIC;
+	f->xfeatures = f->user_xfeatures = XF_DEFAULT;
 	/* VMM and other tasks have no AMX permission for themselves. */
-	t->own.xfd = GFPU_XF_XTILEDATA;
-	t->fps = &t->own;
+	f->xfd = GFPU_XF_XTILEDATA;
+	t->fpu.fpstate = f;
 	t->need_load = true;
-	t->last_cpu = -1;
+	t->fpu.last_cpu = -1;
+}
+
+/*
+ * KVM's vCPU creation (fpu_alloc_guest_fpstate(), then gfpu), then what
+ * QEMU does before the first KVM_RUN: KVM_SET_CPUID2, KVM_SET_XCRS with
+ * a booted guest's XCR0 (everything the CPUID has but AMX, which the
+ * guest enables later with XSETBV).
+ */
+static void vcpu_create(unsigned int cfg)
+{
+	u64 xcr0 = vm_cfgs[cfg].cpuid & ~GFPU_XF_AMX;
+	int ret;
+
+	memset(&w.kvm, 0, sizeof(w.kvm));
+	memset(w.g_exp, 0, sizeof(w.g_exp));
+	w.cfg = cfg;
+	w.perm = vm_cfgs[cfg].perm;
+	w.ran = false;
+	w.xfd_no_write_intercept = false;
+	w.g_xfd = w.g_xfd_err = 0;
+	w.kvm.arch.xcr0 = GFPU_XF_FP;
+	w.v = NULL;
+	if (!fpu_alloc_guest_fpstate(&w.kvm.arch.guest_fpu)) {
+		model_fail("fpu_alloc_guest_fpstate failed");
+		return;
+	}
+	w.v = gfpu_vcpu_create(&w.kvm);
+	if (IS_ERR(w.v)) {
+		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+		return;
+	}
+	ret = kvm_set_cpuid(vm_cfgs[cfg].cpuid);
+	if (ret)
+		model_fail("KVM_SET_CPUID2(%s) failed: %d", vm_cfgs[cfg].name, ret);
+	if (kvm_set_xcr0(xcr0, false))
+		model_fail("KVM_SET_XCRS failed");
+	w.g_xcr0 = xcr0;
+	w.g_dc = xcr0;
 }
 
 void sim_reset(unsigned int policy)
 {
-	struct gfpu_feature cpuid = { .kind = GFPU_FEAT_CPUID, .value = XF_HOST };
 	int i;
 
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
 	memset(gfpu_cpus, 0, sizeof(gfpu_cpus));
 	gfpu_set_policy(policy);
-	task_init(&w.vmm, CTX_VMM, 0);
+	task_init(&w.vmm, CTX_VMM);
 	for (i = 0; i < MODEL_NR_CPUS; i++) {
-		task_init(&w.other[i], CTX_OTHER0 + i, i);
+		task_init(&w.other[i], CTX_OTHER0 + i);
 		w.cpu[i].xcr0 = XF_HOST;
 		w.cpu[i].xfd = GFPU_XF_XTILEDATA;
 		w.cpu[i].cur = i ? &w.other[i] : &w.vmm;
 	}
-	w.perm = XF_HOST;
-	w.v = gfpu_vcpu_create(&w);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
-		return;
-	}
-	if (gfpu_feature_change(w.v, &cpuid))
-		model_fail("KVM_SET_CPUID2 failed");
-	/* A booted guest: AVX and AVX-512 on, AMX left to XSETBV. */
-	w.g_xcr0 = XF_BASE;
-	if (gfpu_set_state(w.v, GFPU_X86_XCR0, &w.g_xcr0, 8))
-		model_fail("KVM_SET_XCRS failed");
-	w.g_dc = XF_BASE;
 	mc.phase = PH_USER;
 	mc.cur_cpu = mc.vcpu_cpu = 0;
+	vcpu_create(0);
 	/* Every task starts in userspace with its state loaded. */
 	for (i = MODEL_NR_CPUS - 1; i >= 0; i--) {
 		mc.cur_cpu = i;
@@ -958,4 +1392,5 @@ void sim_drain(void)
 	sim_check();
 	/* Out of KVM_RUN the vCPU can go: nothing may still point at it. */
 	gfpu_vcpu_destroy(w.v);
+	fpu_free_guest_fpstate(&w.kvm.arch.guest_fpu);
 }
