@@ -128,7 +128,7 @@ static inline void gfpu_check_report(const struct gfpu_check *c)
 struct gfpu_counters {
 	long policy;
 	long run_enter, load, guest_enter, lazy_trap, exit_sync, put;
-	long get, set;
+	long feature, get, set;
 	long saves, restores, traps, preempted;
 };
 

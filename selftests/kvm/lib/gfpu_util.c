@@ -82,6 +82,7 @@ bool gfpu_counters_read(const char *row, struct gfpu_counters *c)
 	c->lazy_trap = gfpu_stat(row, "lazy_trap");
 	c->exit_sync = gfpu_stat(row, "exit_sync");
 	c->put = gfpu_stat(row, "put");
+	c->feature = gfpu_stat(row, "feature");
 	c->get = gfpu_stat(row, "get");
 	c->set = gfpu_stat(row, "set");
 	c->saves = gfpu_stat(row, "saves");
