@@ -36,6 +36,17 @@ int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
 	int ret = 0;
 
+	/*
+	 * gfpu.policy= is parsed before the CPU capabilities are final, so
+	 * gfpu_set_policy() may have taken lazy host save on what turned out
+	 * to be an SME host.  Check again where the run latches the policy,
+	 * and use the eager save there.
+	 */
+	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST) &&
+	    !(gfpu_hw_supported_policies() & GFPU_POLICY_LAZY_HOST)) {
+		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
+		v->policy &= ~GFPU_POLICY_LAZY_HOST;
+	}
 	if (pid_changed)
 		ret = gfpu_arm64_hw_map_host(v);
 	if (!ret)
@@ -94,11 +105,7 @@ void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		 * the task's SVE copy is valid (the bug upstream removed lazy
 		 * host save for).
 		 */
-		bool sve = v->arch.host_sve;
-
-		if (GFPU_MUTANT(lazy_save_ignores_sve))
-			sve = false;
-		gfpu_arm64_hw_host_save(v, sve);
+		gfpu_arm64_hw_host_save(v, v->arch.host_sve);
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	}
 	if (!gfpu_arm64_hw_guest_restore(v, v->arch.sve_vl)) {
@@ -114,8 +121,6 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 			 unsigned int exit_flags)
 {
 	if (c->owner != GFPU_OWNER_GUEST)
-		return;
-	if (GFPU_MUTANT(skip_ctxsync_bind))
 		return;
 	gfpu_arm64_hw_guest_bind(v, v->arch.sve_vl);
 }
@@ -138,8 +143,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 		 * live, but VM exit rewrote the EL0 SVE trap.  Rebind so the
 		 * trap follows TIF_SVE again.
 		 */
-		if (!GFPU_MUTANT(lazy_put_skips_rebind))
-			gfpu_arm64_hw_host_rebind();
+		gfpu_arm64_hw_host_rebind();
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 		break;
 	default:

@@ -1,74 +1,141 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Simulated arm64 machine for the model: V0-V31 (with FPSR/FPCR), SVE
- * Z/P/FFR at a vector length (ZCR), the EL0 SVE trap (CPACR.ZEN), the
- * guest FP/SVE trap, and the host's fpsimd tracking as 6.12 does it (the
- * per-CPU last bound state, TIF_FOREIGN_FPSTATE, TIF_SVE).  Register
- * files are abstracted to three values: V (the low 128 bits of every Z,
- * FPSR and FPCR), the upper Z bits, and P/FFR.  The framework's core and
- * arm64 backend are compiled in unchanged.
+ * Simulated arm64 machine for the model.  The framework's core, the arm64
+ * backend and the arm64 hardware layer (arch/arm64/gfpu_arm64_hw.c, the
+ * kernel's own file) are compiled in unchanged, against the 6.12 kernel
+ * interface of include-arm64/arm64_kernel.h: the host's fpsimd core
+ * (fpsimd_last_state, TIF_FOREIGN_FPSTATE, TIF_SVE, the save, bind and
+ * reload functions) is written there as 6.12 writes it.
+ *
+ * This file is the machine under it: per CPU the registers V0-V31 (with
+ * FPSR/FPCR), the Z bits above V and P/FFR, abstracted to one value each
+ * (a pattern naming its owner, model.h) and stored to memory in the real
+ * layouts (struct user_fpsimd_state, the SVE signal-frame layout at a
+ * vector length), with every word keyed by its register so that a wrong
+ * offset, size or vector length shows; the effective VL (ZCR), the EL0
+ * SVE trap (CPACR_EL1.ZEN), hyp's guest FP/SVE trap and restore
+ * (kvm_hyp_handle_fpsimd() with gfpu's hand-back), and what VM exit does
+ * to the EL0 SVE trap under VHE, hVHE and nVHE.  The events drive it the
+ * way KVM's arm64 glue (kernel/patches/6.12/0002) calls the hooks.
  */
 #include <stdio.h>
 #include "model.h"
+#include "include-arm64/arm64_kernel.h"
 #include "../../core/gfpu_core.c"
 #include "../../arch/arm64/gfpu_arm64.c"
+#include "../../arch/arm64/gfpu_arm64_hw.c"
 
 const char *const sim_arch = "arm64";
 
-#define HOST_VL		128
-#define GUEST_VL	64
-#define FPSIMD_BYTES	528
-#define SVE_BYTES(vl)	(32 * (vl) + 17 * ((vl) / 8) + 8)
+#define FPSIMD_BYTES	sizeof(struct user_fpsimd_state)
+#define SVE_BYTES(vl)	SVE_SIG_REGS_SIZE(sve_vq_from_vl(vl))
 
-enum last_kind { LAST_NONE, LAST_TASK, LAST_VCPU };
+/* === Configurations ==================================================== */
+
+enum sim_exit {
+	EXIT_VHE,	/* CPACR_EL1 reset: EL0 SVE trapped */
+	EXIT_HVHE,	/* EL0 SVE untrapped unless the SVE guest owns the regs */
+	EXIT_NVHE,	/* the host's CPACR_EL1 comes back unchanged */
+};
+
+/**
+ * struct sim_config - one machine the explorer runs (a "policy" for it)
+ * @policy: gfpu_set_policy() at boot.
+ * @guest_vl: the vCPU's SVE vector length, 0: an FPSIMD-only vCPU.
+ * @host_vl: the VMM's (and other tasks') SVE vector length.
+ * @exit: how VM exit leaves the EL0 SVE trap.
+ * @vmm_sve: the VMM has used SVE before the first event (TIF_SVE set).
+ * @switching: the "policy" event may change the global policy anywhere.
+ * @sme_late: the policy was given on the command line, then the CPU
+ *	capabilities were finalised with SME (system_supports_sme() true).
+ */
+struct sim_config {
+	unsigned int policy;
+	u32 guest_vl, host_vl;
+	enum sim_exit exit;
+	bool vmm_sve, switching, sme_late;
+};
+
+#define LAZY	GFPU_POLICY_LAZY_HOST
+
+#define F	false
+#define T	true
+
+static const struct sim_config configs[] = {
+	/* policy guest_vl host_vl exit    vmm_sve switching sme_late */
+	{ 0,    64, 128, EXIT_VHE,  F, F, F },
+	{ LAZY, 64, 128, EXIT_VHE,  F, F, F },
+	{ LAZY,  0,  64, EXIT_HVHE, T, F, F },
+	{ LAZY, 16,  16, EXIT_NVHE, F, F, F },
+	{ 0,   256,  64, EXIT_VHE,  T, F, F },
+	{ 0,    32, 256, EXIT_HVHE, T, T, F },
+	{ LAZY, 64, 128, EXIT_VHE,  T, F, T },
+};
+
+#undef F
+#undef T
+
+const struct model_policy sim_policies[] = {
+	{ "eager-host", 0 },
+	{ "lazy-host", 1 },
+	{ "lazy-host/fpsimd-vcpu/hVHE/host-sve", 2 },
+	{ "lazy-host/vl16/host16/nVHE", 3 },
+	{ "eager-host/vl256/host64/host-sve", 4 },
+	{ "policy-switching/vl32/host256/hVHE/host-sve", 5 },
+	{ "lazy-host-cmdline/sme-late", 6 },
+};
+const int sim_nr_policies = ARRAY_SIZE(sim_policies);
+static_assert(ARRAY_SIZE(sim_policies) == ARRAY_SIZE(configs));
+
+/* === The machine ======================================================= */
 
 struct sim_task {
+	struct task_struct ts;
 	enum model_ctx ctx;
-	u64 fp_v;			/* thread.uw.fpsimd_state */
-	u64 sve_v, sve_zhi, sve_p;	/* thread.sve_state */
-	bool tif_sve, tif_foreign;
-	int fpsimd_cpu;
-	u32 vl;
 	/* What its userspace last wrote. */
 	u64 exp_v, exp_zhi, exp_p;
 	bool exp_sve;
 };
 
 struct sim_cpu {
-	u64 v, zhi, p;
-	u32 vl;			/* ZCR_ELx */
-	bool zen;		/* EL0 SVE not trapped */
-	bool gtrap;		/* guest FP/SVE trap armed */
-	struct {
-		enum last_kind kind;
-		struct sim_task *task;
-		u32 vl;
-		bool sve;
-	} last;			/* fpsimd_last_state */
-	struct sim_task *cur;
+	u64 v, zhi, p;		/* V/FPSR/FPCR, Z above V, P/FFR */
+	u32 vl;			/* effective ZCR */
+	bool zen;		/* CPACR_EL1.ZEN: EL0 SVE not trapped */
+	struct sim_task *cur, *prev;
 	bool guest_mode;
 };
 
-/* The vCPU's in-memory register state (vcpu ctxt and sve_state). */
-struct sim_gmem {
-	u64 v, zhi, p;
-	u32 fpsr, fpcr;
-	void *sve_buf;		/* stands for vcpu->arch.sve_state */
-};
+/* The vCPU's buffer at VL 256 and the VMM's at VL 64, or the VMM's at
+ * VL 256 and two vCPU buffers at VL 32 (a reallocation). */
+#define ARENA_BYTES	11008
+#define ARENA_BLOCKS	4
 
 static struct sim_world {
+	const struct sim_config *cfg;
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
+	struct kvm_vcpu kvcpu;
 	struct gfpu_vcpu *v;
-	struct sim_gmem gm;
-	bool ran;
+	bool ran, sme, softirq;
+	unsigned int run_policy;	/* what this KVM_RUN must have latched */
+	unsigned int warnings;		/* pr_warn_once() calls */
 	u64 g_exp_v, g_exp_zhi, g_exp_p;
+	struct { u32 off, size; } blk[ARENA_BLOCKS];
+	_Alignas(16) u8 arena[ARENA_BYTES];
 } w;
+
+/* The 6.12 kernel's per-CPU and global data. */
+struct cpu_fp_state fpsimd_last_state[MODEL_NR_CPUS];
+struct kvm_host_data kvm_host_data[MODEL_NR_CPUS];
+unsigned int kvm_sve_max_vl;
 
 const struct model_region sim_regions[] = {
 	{ &w, sizeof(w) },
 	{ &gfpu_cpus, sizeof(gfpu_cpus) },
 	{ &gfpu_global_policy, sizeof(gfpu_global_policy) },
+	{ &fpsimd_last_state, sizeof(fpsimd_last_state) },
+	{ &kvm_host_data, sizeof(kvm_host_data) },
+	{ &kvm_sve_max_vl, sizeof(kvm_sve_max_vl) },
 };
 const int sim_nr_regions = ARRAY_SIZE(sim_regions);
 
@@ -82,316 +149,325 @@ static u32 guest_vl(void)
 	return w.v->arch.sve_vl;
 }
 
-/* === The host kernel's fpsimd tracking (6.12 semantics) =============== */
-
-/* Save this CPU's registers into task @t, as SVE state or as FPSIMD. */
-static void task_save_regs(struct sim_task *t, bool sve)
+static u32 host_max_vl(void)
 {
-	struct sim_cpu *c = cpu();
-
-	if (sve) {
-		if (c->vl != t->vl)
-			model_fail("SVE save of a task at VL %u, its VL is %u",
-				   c->vl, t->vl);
-		t->sve_v = c->v;
-		t->sve_zhi = c->zhi;
-		t->sve_p = c->p;
-		model_count(true, SVE_BYTES(t->vl));
-	} else {
-		t->fp_v = c->v;
-		model_count(true, FPSIMD_BYTES);
-	}
+	return w.cfg->guest_vl > w.cfg->host_vl ? w.cfg->guest_vl :
+		w.cfg->host_vl;
 }
 
-/* fpsimd_save(): write the bound state back, unless current is foreign. */
-static void fpsimd_save(void)
+struct task_struct *sim_current(void)
 {
-	struct sim_cpu *c = cpu();
-	struct sim_task *t;
+	return &cpu()->cur->ts;
+}
 
-	if (c->cur->tif_foreign)
-		return;
-	switch (c->last.kind) {
-	case LAST_TASK:
-		t = c->last.task;
-		task_save_regs(t, t->tif_sve);
-		break;
-	case LAST_VCPU:
-		if (c->last.sve) {
-			if (c->vl != c->last.vl)
-				model_fail("SVE save of a vCPU at VL %u, bound at %u",
-					   c->vl, c->last.vl);
-			w.gm.zhi = c->zhi;
-			w.gm.p = c->p;
-			model_count(true, SVE_BYTES(c->last.vl));
-		} else {
-			model_count(true, FPSIMD_BYTES);
+bool sim_supports_sve(void)
+{
+	return true;
+}
+
+bool sim_supports_sme(void)
+{
+	return w.sme;
+}
+
+bool sim_in_softirq(void)
+{
+	return w.softirq;
+}
+
+void sim_pr_warn_once(const char *msg)
+{
+	w.warnings++;
+	model_note("pr_warn_once: %s", msg);
+}
+
+/* --- kzalloc(): small objects from the model's arena, SVE buffers here --- */
+
+void *sim_kzalloc(size_t size)
+{
+	u32 off = 0;
+	int i, j, free_blk = -1;
+
+	if (size <= MODEL_SLOT_SIZE)
+		return model_zalloc(size);
+	if (mc.fail_alloc) {
+		mc.fail_alloc = false;
+		return NULL;
+	}
+	for (i = 0; i < ARENA_BLOCKS; i++)
+		if (!w.blk[i].size && free_blk < 0)
+			free_blk = i;
+	/* First fit: try offset 0 and the end of every block. */
+	for (i = -1; i < ARENA_BLOCKS && free_blk >= 0; i++) {
+		bool clash = false;
+
+		if (i >= 0) {
+			if (!w.blk[i].size)
+				continue;
+			off = (w.blk[i].off + w.blk[i].size + 15) & ~15U;
 		}
-		w.gm.v = c->v;
-		break;
-	default:
-		break;
+		if (off + size > ARENA_BYTES)
+			continue;
+		for (j = 0; j < ARENA_BLOCKS; j++)
+			if (w.blk[j].size && off < w.blk[j].off + w.blk[j].size &&
+			    w.blk[j].off < off + size)
+				clash = true;
+		if (clash)
+			continue;
+		w.blk[free_blk].off = off;
+		w.blk[free_blk].size = size;
+		memset(w.arena + off, 0, size);
+		return w.arena + off;
 	}
+	model_fail("SVE arena exhausted allocating %zu bytes (leak?)", size);
+	return NULL;
 }
 
-static void flush_cpu(void)
+void sim_kfree(const void *p)
 {
-	cpu()->last.kind = LAST_NONE;
-	cpu()->cur->tif_foreign = true;
-}
+	int i;
 
-/* fpsimd_bind_task_to_cpu(): current's state is live; EL0 traps per TIF_SVE. */
-static void bind_task(void)
-{
-	struct sim_cpu *c = cpu();
-
-	c->last.kind = LAST_TASK;
-	c->last.task = c->cur;
-	c->cur->fpsimd_cpu = mc.cur_cpu;
-	c->zen = c->cur->tif_sve;
-}
-
-/* fpsimd_restore_current_state() on the way back to userspace. */
-static void ret_to_user_fp(void)
-{
-	struct sim_cpu *c = cpu();
-	struct sim_task *t = c->cur;
-
-	if (!t->tif_foreign)
+	if (!p)
 		return;
-	if (t->tif_sve) {
-		c->vl = t->vl;
-		c->v = t->sve_v;
-		c->zhi = t->sve_zhi;
-		c->p = t->sve_p;
-		model_count(false, SVE_BYTES(t->vl));
-	} else {
-		c->v = t->fp_v;
-		c->zhi = 0;	/* writing V zeroes the rest of Z */
-		model_count(false, FPSIMD_BYTES);
+	for (i = 0; i < ARENA_BLOCKS; i++) {
+		if (w.blk[i].size && p == w.arena + w.blk[i].off) {
+			memset(w.arena + w.blk[i].off, 0x6b, w.blk[i].size);
+			w.blk[i].size = 0;
+			return;
+		}
 	}
-	bind_task();
-	t->tif_foreign = false;
+	model_free((void *)p);
 }
 
-static void switch_out(void)
+/* An SVE register block at [@p, @p + @size) must lie in one allocation. */
+static bool in_block(const void *p, size_t size)
 {
-	fpsimd_save();
-	cpu()->cur = NULL;
+	const u8 *b = p;
+	int i;
+
+	for (i = 0; i < ARENA_BLOCKS; i++)
+		if (w.blk[i].size && b >= w.arena + w.blk[i].off &&
+		    b + size <= w.arena + w.blk[i].off + w.blk[i].size)
+			return true;
+	model_fail("SVE state access of %zu bytes outside any SVE buffer", size);
+	return false;
 }
 
-static void switch_in(struct sim_task *t)
-{
-	struct sim_cpu *c = cpu();
-
-	if (c->cur)
-		model_fail("switch_in on a busy CPU");
-	c->cur = t;
-	t->tif_foreign = !(c->last.kind == LAST_TASK && c->last.task == t &&
-			   t->fpsimd_cpu == mc.cur_cpu);
-}
-
-/* kernel_neon_begin()/end() in a softirq on this CPU. */
-static void kernel_fp(void)
-{
-	struct sim_cpu *c = cpu();
-
-	fpsimd_save();
-	flush_cpu();
-	model_use(mc.cur_cpu, CTX_KERN, 0);
-	c->v = model_pattern(CTX_KERN);
-	c->zhi = 0;
-}
-
-/* do_sve_acc(): first EL0 SVE use with TIF_SVE clear. */
-static void sve_access_trap(void)
-{
-	struct sim_cpu *c = cpu();
-	struct sim_task *t = c->cur;
-
-	t->tif_sve = true;
-	c->vl = t->vl;
-	c->zhi = 0;
-	c->p = 0;
-	bind_task();
-}
-
-/* === The hardware layer the backend calls ============================== */
-
-int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v)
-{
-	return 0;
-}
-
-u32 gfpu_arm64_hw_max_vl(void)
-{
-	return GFPU_SVE_VL_MAX;
-}
+/* === Register images =================================================== */
 
 /*
- * The kernel's hyp does not save the host: with the host's state live it
- * hands the trap back, the host saves at exit, the guest retries
- * (policy bit SIM_HANDBACK).  Both only live inside one guest_access().
+ * Word @j of register @cls/@n holds the register's abstract value XORed
+ * with a key (bit 63 set, so a stored word is never 0 unless the value is:
+ * zeroed memory is the all-zero register state).
  */
-#define SIM_HANDBACK	BIT(31)
-static bool sim_handback, sim_handed_back;
-
-bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v)
+static u64 key(unsigned int cls, unsigned int n, unsigned int j)
 {
-	return true;
+	return 0x8000000000000000ULL | ((u64)cls << 48) | ((u64)n << 32) |
+		(j * 0x9e3779b1U);
 }
 
-bool gfpu_arm64_hw_regs_live(void)
+static u64 enc(u64 val, u64 k)
 {
-	return !cpu()->cur->tif_foreign;
+	return val ? val ^ k : 0;
 }
 
-bool gfpu_arm64_hw_host_sve(void)
+static u64 dec(u64 word, u64 k)
 {
-	return cpu()->cur->tif_sve;
+	return word ? word ^ k : 0;
 }
 
-void gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v)
+static void img_fpsimd(struct user_fpsimd_state *st, u64 v)
 {
-	preempt_disable();
-	fpsimd_save();
-	flush_cpu();
-	preempt_enable();
+	unsigned int n;
+
+	for (n = 0; n < 32; n++) {
+		u64 lo = enc(v, key(GFPU_ARM64_V, n, 0));
+		u64 hi = enc(v, key(GFPU_ARM64_V, n, 1));
+
+		st->vregs[n] = ((__uint128_t)hi << 64) | lo;
+	}
+	st->fpsr = (u32)enc(v, key(GFPU_ARM64_FPSR, 0, 0));
+	st->fpcr = (u32)(enc(v, key(GFPU_ARM64_FPCR, 0, 0)) >> 32);
 }
 
-void gfpu_arm64_hw_flush_cpu(void)
+/* Z0-Z31, P0-P15, FFR at @vl, from offset SVE_SIG_REGS_OFFSET. */
+static void img_sve(u8 *buf, u32 vl, u64 v, u64 zhi, u64 p)
 {
-	flush_cpu();
+	unsigned int vq = sve_vq_from_vl(vl), n, j;
+	u8 *preg = buf + SVE_SIG_PREGS_OFFSET(vq) - SVE_SIG_REGS_OFFSET;
+	size_t pbytes = SVE_SIG_PREGS_SIZE(vq) + SVE_SIG_FFR_SIZE(vq), b;
+
+	for (n = 0; n < SVE_NUM_ZREGS; n++) {
+		u64 *z = (u64 *)(buf + SVE_SIG_ZREG_OFFSET(vq, n) -
+				 SVE_SIG_REGS_OFFSET);
+
+		z[0] = enc(v, key(GFPU_ARM64_V, n, 0));
+		z[1] = enc(v, key(GFPU_ARM64_V, n, 1));
+		for (j = 2; j < vl / 8; j++)
+			z[j] = enc(zhi, key(GFPU_ARM64_Z, n, j));
+	}
+	for (b = 0; b < pbytes; b++) {
+		u64 word = enc(p, key(GFPU_ARM64_P, 0, b / 8));
+
+		preg[b] = word >> (8 * (b % 8));
+	}
 }
 
-void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
+static union {
+	struct user_fpsimd_state st;
+	u8 sve[8736];
+} scratch;
+
+/* Decode an FPSIMD image; false (a failure) when it is not one value's. */
+static bool dec_fpsimd(const struct user_fpsimd_state *st, u64 *v)
 {
-	struct sim_cpu *c = cpu();
-	struct sim_task *t = c->cur;
-
-	if (!irqs_disabled())
-		model_fail("lazy host save outside the trap");
-	task_save_regs(t, sve);
-	sim_handed_back = sim_handback;
-}
-
-void gfpu_arm64_hw_host_rebind(void)
-{
-	bind_task();
-}
-
-bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
-{
-	struct sim_cpu *c = cpu();
-
-	if (sim_handed_back)
+	*v = dec((u64)st->vregs[0], key(GFPU_ARM64_V, 0, 0));
+	img_fpsimd(&scratch.st, *v);
+	if (memcmp(scratch.st.vregs, st->vregs, sizeof(st->vregs)) ||
+	    scratch.st.fpsr != st->fpsr || scratch.st.fpcr != st->fpcr) {
+		model_fail("corrupt FPSIMD image loaded (V0 says %#llx)",
+			   (unsigned long long)*v);
 		return false;
-
-	c->v = w.gm.v;
-	if (vl) {
-		c->vl = vl;
-		c->zhi = w.gm.zhi;
-		c->p = w.gm.p;
-		model_count(false, SVE_BYTES(vl));
-	} else {
-		c->zhi = 0;
-		model_count(false, FPSIMD_BYTES);
 	}
 	return true;
 }
 
-void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
+static bool dec_sve(const u8 *buf, u32 vl, u64 *v, u64 *zhi, u64 *p)
+{
+	unsigned int vq = sve_vq_from_vl(vl);
+	const u8 *preg = buf + SVE_SIG_PREGS_OFFSET(vq) - SVE_SIG_REGS_OFFSET;
+	u64 w0;
+
+	if (!in_block(buf, SVE_BYTES(vl)))
+		return false;
+	memcpy(&w0, buf, 8);
+	*v = dec(w0, key(GFPU_ARM64_V, 0, 0));
+	*zhi = 0;
+	if (vl > 16) {
+		memcpy(&w0, buf + 16, 8);
+		*zhi = dec(w0, key(GFPU_ARM64_Z, 0, 2));
+	}
+	memcpy(&w0, preg, 8);
+	*p = dec(w0, key(GFPU_ARM64_P, 0, 0));
+	img_sve(scratch.sve, vl, *v, *zhi, *p);
+	if (memcmp(scratch.sve, buf, SVE_BYTES(vl))) {
+		model_fail("corrupt SVE image loaded at VL %u (Z0 says %#llx)",
+			   vl, (unsigned long long)*v);
+		return false;
+	}
+	return true;
+}
+
+/* === The simulated CPU's instructions and system registers ============= */
+
+static void set_vl(u32 vl)
 {
 	struct sim_cpu *c = cpu();
 
-	if (!irqs_disabled())
-		model_fail("guest state bound with interrupts on");
-	c->last.kind = LAST_VCPU;
-	c->last.task = NULL;
-	c->last.vl = vl;
-	c->last.sve = vl != 0;
-	c->cur->tif_foreign = false;
+	if (vl > host_max_vl())
+		vl = host_max_vl();
+	if (c->vl != vl)
+		c->zhi = c->p = 0;	/* what was above the old VL is gone */
+	c->vl = vl;
 }
 
-void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)
+void fpsimd_save_state(struct user_fpsimd_state *state)
 {
-	cpu()->gtrap = owner != GFPU_OWNER_GUEST;
+	img_fpsimd(state, cpu()->v);
+	model_count(true, FPSIMD_BYTES);
 }
 
-int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)
+void fpsimd_load_state(struct user_fpsimd_state *state)
 {
-	void *buf = NULL;
+	struct sim_cpu *c = cpu();
+	u64 v;
 
-	if (vl) {
-		buf = kzalloc(64, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
+	if (!dec_fpsimd(state, &v))
+		return;
+	c->v = v;
+	c->zhi = 0;	/* writing V zeroes the rest of Z */
+	model_count(false, FPSIMD_BYTES);
+}
+
+/* @state points at FFR; FPSR/FPCR go to @pfpsr as in the kernel. */
+void sve_save_state(void *state, u32 *pfpsr, int save_ffr)
+{
+	struct sim_cpu *c = cpu();
+	u8 *buf = (u8 *)state - sve_ffr_offset(c->vl);
+	struct user_fpsimd_state *st =
+		(void *)((u8 *)pfpsr - offsetof(struct user_fpsimd_state, fpsr));
+
+	if (!in_block(buf, SVE_BYTES(c->vl)))
+		return;
+	img_sve(buf, c->vl, c->v, c->zhi, c->p);
+	img_fpsimd(&scratch.st, c->v);
+	st->fpsr = scratch.st.fpsr;
+	st->fpcr = scratch.st.fpcr;
+	model_count(true, SVE_BYTES(c->vl));
+}
+
+void sve_load_state(void const *state, u32 const *pfpsr, int restore_ffr)
+{
+	struct sim_cpu *c = cpu();
+	const u8 *buf = (const u8 *)state - sve_ffr_offset(c->vl);
+	u64 v, zhi, p;
+
+	if (!dec_sve(buf, c->vl, &v, &zhi, &p))
+		return;
+	img_fpsimd(&scratch.st, v);
+	if (pfpsr[0] != scratch.st.fpsr || pfpsr[1] != scratch.st.fpcr)
+		model_fail("FPSR/FPCR do not match the SVE state loaded");
+	c->v = v;
+	c->zhi = zhi;
+	c->p = p;
+	model_count(false, SVE_BYTES(c->vl));
+}
+
+void sve_flush_live(bool flush_ffr, unsigned long vq_minus_1)
+{
+	cpu()->zhi = 0;
+	cpu()->p = 0;
+}
+
+unsigned int sve_get_vl(void)
+{
+	return cpu()->vl;
+}
+
+void sve_set_vq(unsigned long vq_minus_1)
+{
+	set_vl((vq_minus_1 + 1) * SVE_VQ_BYTES);
+}
+
+void sim_cpacr_zen_el0(bool on)
+{
+	cpu()->zen = on;
+}
+
+/* === Hyp: the guest's FP/SVE trap ====================================== */
+
+/*
+ * kvm_hyp_handle_fpsimd() with gfpu: false when it handed the trap back
+ * (the host's state is live, GFPU_FP_RETRY) and the vCPU exits.
+ */
+static bool hyp_handle_fpsimd(void)
+{
+	struct kvm_vcpu *vcpu = &w.kvcpu;
+
+	if (host_owns_fp_regs()) {
+		vcpu->arch.fp_retry = true;
+		return false;
 	}
-	kfree(w.gm.sve_buf);
-	w.gm.sve_buf = buf;
-	w.gm.zhi = 0;
-	w.gm.p = 0;
-	return 0;
-}
-
-static u64 reg_key(unsigned int cls, unsigned int n)
-{
-	return (u64)(cls * 64 + n) * 0x0101010101010101ULL;
-}
-
-/* Register images: V bytes 0-7, upper Z bytes 16-23, P bytes 0-7. */
-void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
-			    unsigned int n, void *buf, u32 size, bool write)
-{
-	u64 key = reg_key(cls, n), val[3] = { 0 };
-	u8 *p = buf;
-
-	if (!write)
-		memset(buf, 0, size);
-	switch (cls) {
-	case GFPU_ARM64_V:
-	case GFPU_ARM64_Z:
-		if (write) {
-			memcpy(&val[0], p, 8);
-			w.gm.v = val[0] ^ key;
-			if (cls == GFPU_ARM64_Z && size >= 24) {
-				memcpy(&val[1], p + 16, 8);
-				w.gm.zhi = val[1] ^ key;
-			}
-		} else {
-			val[0] = w.gm.v ^ key;
-			memcpy(p, &val[0], 8);
-			if (cls == GFPU_ARM64_Z && size >= 24) {
-				val[1] = w.gm.zhi ^ key;
-				memcpy(p + 16, &val[1], 8);
-			}
-		}
-		break;
-	case GFPU_ARM64_P:
-	case GFPU_ARM64_FFR:
-		if (write) {
-			memcpy(&val[2], p, size < 8 ? size : 8);
-			w.gm.p = val[2] ^ key;
-		} else {
-			val[2] = w.gm.p ^ key;
-			memcpy(p, &val[2], size < 8 ? size : 8);
-		}
-		break;
-	case GFPU_ARM64_FPSR:
-		if (write)
-			memcpy(&w.gm.fpsr, p, 4);
-		else
-			memcpy(p, &w.gm.fpsr, 4);
-		break;
-	case GFPU_ARM64_FPCR:
-		if (write)
-			memcpy(&w.gm.fpcr, p, 4);
-		else
-			memcpy(p, &w.gm.fpcr, 4);
-		break;
-	default:
-		model_fail("reg_copy of class %u", cls);
+	if (vcpu_has_sve(vcpu)) {
+		/* __hyp_sve_restore_guest(): ZCR_EL2 at the vCPU's max VL. */
+		set_vl(vcpu->arch.sve_max_vl);
+		sve_load_state(vcpu_sve_pffr(vcpu),
+			       &vcpu->arch.ctxt.fp_regs.fpsr, true);
+	} else {
+		fpsimd_load_state(&vcpu->arch.ctxt.fp_regs);
 	}
+	*host_data_ptr(fp_owner) = FP_STATE_GUEST_OWNED;
+	return true;
 }
 
 /* === Checks ============================================================ */
@@ -399,11 +475,12 @@ void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
 static void task_check(struct sim_task *t, const char *who)
 {
 	struct sim_cpu *c = cpu();
+	bool tif_sve = test_tsk_thread_flag(&t->ts, TIF_SVE);
 
-	if (c->zen != t->tif_sve)
+	if (c->zen != tif_sve)
 		model_fail("%s runs with EL0 SVE %s but TIF_SVE %s", who,
 			   c->zen ? "untrapped" : "trapped",
-			   t->tif_sve ? "set" : "clear");
+			   tif_sve ? "set" : "clear");
 	if (c->v != t->exp_v)
 		model_fail("%s reads V = %#llx (owner ctx %u), wrote %#llx", who,
 			   (unsigned long long)c->v, PAT_CTX(c->v),
@@ -416,8 +493,9 @@ static void task_check(struct sim_task *t, const char *who)
 			model_fail("%s's SVE state was discarded (TIF_SVE clear)", who);
 		return;
 	}
-	if (c->vl != t->vl)
-		model_fail("%s runs at VL %u, its VL is %u", who, c->vl, t->vl);
+	if (c->vl != t->ts.thread.sve_vl)
+		model_fail("%s runs at VL %u, its VL is %u", who, c->vl,
+			   t->ts.thread.sve_vl);
 	if (c->zhi != t->exp_zhi || c->p != t->exp_p)
 		model_fail("%s reads Z/P = %#llx/%#llx (ctx %u/%u), wrote %#llx/%#llx",
 			   who, (unsigned long long)c->zhi,
@@ -446,38 +524,107 @@ static void guest_check(void)
 			   (unsigned long long)w.g_exp_p);
 }
 
+/*
+ * One KVM_RUN, one design: the policy latched at run enter, and only it.
+ * Hyp's fp_owner of a CPU matters while the vCPU is loaded there (like
+ * 6.12, a put leaves it stale and the next load or entry rewrites it).
+ */
+static void run_check(void)
+{
+	struct kvm_host_data *hd;
+
+	if (!w.v || !w.v->in_run)
+		return;
+	if (w.v->policy != w.run_policy)
+		model_fail("vCPU runs with policy %#x, KVM_RUN entered under %#x",
+			   w.v->policy, w.run_policy);
+	if (w.v->cpu < 0)
+		return;
+	hd = &kvm_host_data[w.v->cpu];
+	if (hd->fp_owner != FP_STATE_HOST_OWNED)
+		return;
+	if (!(w.run_policy & LAZY))
+		model_fail("host state left live for the guest under the eager design");
+	if (w.sme)
+		model_fail("host state left live for the guest on an SME host: ZA and streaming mode would stay live");
+}
+
 void sim_check(void)
 {
 	mc.cur_cpu = mc.vcpu_cpu;
+	run_check();
 	if (mc.phase == PH_USER)
 		task_check(&w.vmm, "VMM");
-	else if (mc.phase == PH_GUEST && !cpu()->gtrap)
+	else if (mc.phase == PH_GUEST && guest_owns_fp_regs())
 		guest_check();
 }
 
-/* === Events ============================================================ */
+/* === The host's side: tasks, syscalls, signals ========================= */
+
+/* Return to userspace (exit_to_user_mode(), then fpsimd_syscall_exit()). */
+static void ret_to_user_fp(void)
+{
+	fpsimd_restore_current_state();
+}
 
 static void ret_to_user(void)
 {
 	ret_to_user_fp();
+	if (mc.phase == PH_KERNEL)
+		fpsimd_syscall_exit();
 	mc.phase = PH_USER;
+}
+
+static void switch_out(void)
+{
+	cpu()->prev = cpu()->cur;
+	cpu()->cur = NULL;
+}
+
+/* __switch_to(): fpsimd_thread_switch() runs as the outgoing task. */
+static void switch_in(struct sim_task *t)
+{
+	struct sim_cpu *c = cpu();
+
+	if (c->cur)
+		model_fail("switch_in on a busy CPU");
+	c->cur = c->prev;
+	model_irq_off();
+	fpsimd_thread_switch(&t->ts);
+	model_irq_on();
+	c->cur = t;
+}
+
+/* kernel_neon_begin()/end() in a softirq on this CPU. */
+static void kernel_fp(void)
+{
+	struct sim_cpu *c = cpu();
+
+	w.softirq = true;
+	kernel_neon_begin();
+	w.softirq = false;
+	model_use(mc.cur_cpu, CTX_KERN, 0);
+	c->v = model_pattern(CTX_KERN);
+	c->zhi = 0;
 }
 
 static void task_write(struct sim_task *t, bool sve)
 {
 	struct sim_cpu *c = cpu();
 
-	if (sve && !c->zen)
-		sve_access_trap();
+	if (sve && !c->zen && do_sve_acc()) {
+		model_fail("do_sve_acc() killed the task");
+		return;
+	}
 	t->exp_v = c->v = model_pattern(t->ctx);
 	if (sve) {
-		t->exp_zhi = c->zhi = model_pattern(t->ctx);
+		t->exp_zhi = c->zhi = c->vl > 16 ? model_pattern(t->ctx) : 0;
 		t->exp_p = c->p = model_pattern(t->ctx);
 		t->exp_sve = true;
 	} else {
 		t->exp_zhi = c->zhi = 0;
 	}
-	model_use(mc.cur_cpu, t->ctx, sve ? SVE_BYTES(t->vl) : FPSIMD_BYTES);
+	model_use(mc.cur_cpu, t->ctx, sve ? SVE_BYTES(c->vl) : FPSIMD_BYTES);
 }
 
 static void other_task_fp(struct sim_task *o)
@@ -499,52 +646,63 @@ static void ev_u_sve(void)
 	task_write(&w.vmm, true);
 }
 
+/* el0_svc(): SVE state beyond V does not survive a syscall. */
 static void syscall_enter(void)
 {
 	struct sim_task *t = &w.vmm;
 
-	/* SVE state beyond V does not survive a syscall (sve_flush_live). */
-	if (t->tif_sve && !t->tif_foreign) {
-		cpu()->zhi = cpu()->p = 0;
+	fpsimd_syscall_enter();
+	if (test_tsk_thread_flag(&t->ts, TIF_SVE))
 		t->exp_zhi = t->exp_p = 0;
-	}
 }
 
+/*
+ * A signal whose handler uses SVE: setup_sigframe() (preserve_fpsimd_
+ * context() and, with TIF_SVE, preserve_sve_context()), then sigreturn
+ * (restore_sve_fpsimd_context(): fpsimd_flush_task_state(), the SVE
+ * frame copied back, fpsimd_update_current_state()).
+ */
 static void ev_u_signal(void)
 {
-	struct sim_task *t = &w.vmm;
-	u64 v, zhi, p;
+	struct task_struct *t = &w.vmm.ts;
+	struct user_fpsimd_state frame_fp;
+	static u8 frame_sve[8736];
 	bool sve;
 
-	/* fpsimd_signal_preserve_current_state() and the frame. */
-	fpsimd_save();
-	sve = t->tif_sve;
-	v = sve ? t->sve_v : t->fp_v;
-	zhi = sve ? t->sve_zhi : 0;
-	p = sve ? t->sve_p : 0;
-	model_count(true, sve ? SVE_BYTES(t->vl) : FPSIMD_BYTES);
+	fpsimd_signal_preserve_current_state();
+	frame_fp = t->thread.uw.fpsimd_state;
+	sve = test_tsk_thread_flag(t, TIF_SVE);
+	if (sve)
+		memcpy(frame_sve, t->thread.sve_state, sve_state_size(t));
 	/* The handler uses SVE. */
-	cpu()->v = model_pattern(CTX_SIG);
-	if (!cpu()->zen)
-		sve_access_trap();
-	cpu()->zhi = cpu()->p = model_pattern(CTX_SIG);
-	model_use(mc.cur_cpu, CTX_SIG, SVE_BYTES(t->vl));
-	/* sigreturn: the frame becomes the task's state, reloaded on return. */
-	t->tif_sve = sve;
-	if (sve) {
-		t->sve_v = v;
-		t->sve_zhi = zhi;
-		t->sve_p = p;
-	} else {
-		t->fp_v = v;
+	if (!cpu()->zen && do_sve_acc()) {
+		model_fail("do_sve_acc() killed the task");
+		return;
 	}
-	flush_cpu();
+	cpu()->v = model_pattern(CTX_SIG);
+	cpu()->zhi = cpu()->vl > 16 ? model_pattern(CTX_SIG) : 0;
+	cpu()->p = model_pattern(CTX_SIG);
+	model_use(mc.cur_cpu, CTX_SIG, SVE_BYTES(cpu()->vl));
+	/* sigreturn */
+	if (sve) {
+		fpsimd_flush_task_state(t);
+		sve_alloc(t, true);
+		memcpy(t->thread.sve_state, frame_sve, sve_state_size(t));
+		set_tsk_thread_flag(t, TIF_SVE);
+		t->thread.fp_type = FP_STATE_SVE;
+	} else {
+		clear_tsk_thread_flag(t, TIF_SVE);
+		t->thread.fp_type = FP_STATE_FPSIMD;
+	}
+	fpsimd_update_current_state(&frame_fp);
 	ret_to_user();
-	model_use(mc.cur_cpu, CTX_VMM, sve ? SVE_BYTES(t->vl) : FPSIMD_BYTES);
+	model_use(mc.cur_cpu, CTX_VMM, sve ? SVE_BYTES(cpu()->vl) :
+		  FPSIMD_BYTES);
 }
 
 static void ev_u_run(void)
 {
+	unsigned int want = gfpu_policy();
 	int ret;
 
 	syscall_enter();
@@ -553,6 +711,14 @@ static void ev_u_run(void)
 		model_fail("run enter failed: %d", ret);
 		return;
 	}
+	/* The policy was checked when set, but SME may have come since. */
+	if (w.sme)
+		want &= ~LAZY;
+	if (w.v->policy != want)
+		model_fail("KVM_RUN latched policy %#x, global policy %#x%s",
+			   w.v->policy, gfpu_policy(),
+			   w.sme ? " on an SME host" : "");
+	w.run_policy = w.v->policy;
 	w.ran = true;
 	preempt_disable();
 	gfpu_vcpu_load(w.v, false);
@@ -560,88 +726,158 @@ static void ev_u_run(void)
 	mc.phase = PH_KERNEL;
 }
 
-
-
-
-
-
-
-static u64 img_u64(const u8 *buf, int off)
+/* /sys/module/gfpu/parameters/policy: gfpu_policy_param_set(). */
+static void ev_policy(void)
 {
-	u64 val;
+	unsigned int policy = gfpu_policy() ^ LAZY;
+	int ret = 0;
 
-	memcpy(&val, buf + off, 8);
-	return val;
+	if (policy & ~gfpu_hw_supported_policies())
+		ret = -EOPNOTSUPP;
+	else
+		ret = gfpu_set_policy(policy);
+	if (ret && !(w.sme && (policy & LAZY)))
+		model_fail("policy %#x refused: %d", policy, ret);
 }
 
-/* KVM_GET_ONE_REG of Z0 and P0 (V0 without SVE). */
+static bool policy_can_switch(void)
+{
+	return w.cfg->switching;
+}
+
+/* === uAPI: KVM_GET/SET_ONE_REG ========================================= */
+
+static struct user_fpsimd_state exp_st;
+static u8 exp_sve[8736];
+
+/* The guest's expected state as images, for expect_reg(). */
+static void expect_img(void)
+{
+	img_fpsimd(&exp_st, w.g_exp_v);
+	if (guest_vl())
+		img_sve(exp_sve, guest_vl(), w.g_exp_v, w.g_exp_zhi, w.g_exp_p);
+}
+
+/* Register @cls/@n of the guest's expected state, as the uAPI has it. */
+static u32 expect_reg(unsigned int cls, unsigned int n, u8 *out)
+{
+	u32 vl = guest_vl();
+	unsigned int vq = sve_vq_from_vl(vl);
+
+	switch (cls) {
+	case GFPU_ARM64_V:
+		memcpy(out, &exp_st.vregs[n], 16);
+		return 16;
+	case GFPU_ARM64_FPSR:
+		memcpy(out, &exp_st.fpsr, 4);
+		return 4;
+	case GFPU_ARM64_FPCR:
+		memcpy(out, &exp_st.fpcr, 4);
+		return 4;
+	}
+	switch (cls) {
+	case GFPU_ARM64_Z:
+		memcpy(out, exp_sve + SVE_SIG_ZREG_OFFSET(vq, n) -
+		       SVE_SIG_REGS_OFFSET, vl);
+		return vl;
+	case GFPU_ARM64_P:
+		memcpy(out, exp_sve + SVE_SIG_PREG_OFFSET(vq, n) -
+		       SVE_SIG_REGS_OFFSET, vl / 8);
+		return vl / 8;
+	default:
+		memcpy(out, exp_sve + SVE_SIG_FFR_OFFSET(vq) -
+		       SVE_SIG_REGS_OFFSET, vl / 8);
+		return vl / 8;
+	}
+}
+
+static const struct { unsigned int cls, n; } regs_fp[] = {
+	{ GFPU_ARM64_V, 0 }, { GFPU_ARM64_V, 17 }, { GFPU_ARM64_V, 31 },
+	{ GFPU_ARM64_FPSR, 0 }, { GFPU_ARM64_FPCR, 0 },
+};
+static const struct { unsigned int cls, n; } regs_sve[] = {
+	{ GFPU_ARM64_Z, 0 }, { GFPU_ARM64_Z, 17 }, { GFPU_ARM64_Z, 31 },
+	{ GFPU_ARM64_P, 0 }, { GFPU_ARM64_P, 15 }, { GFPU_ARM64_FFR, 0 },
+	{ GFPU_ARM64_FPSR, 0 }, { GFPU_ARM64_FPCR, 0 },
+};
+
+static void get_check(unsigned int cls, unsigned int n)
+{
+	u8 want[GFPU_SVE_VL_MAX], got[GFPU_SVE_VL_MAX];
+	u32 size = expect_reg(cls, n, want);
+	int ret;
+
+	memset(got, 0xa5, sizeof(got));
+	ret = gfpu_get_state(w.v, GFPU_ARM64_REG(cls, n), got, size);
+	if (ret != (int)size || memcmp(got, want, size))
+		model_fail("KVM_GET_ONE_REG(class %u, %u): %d, not what the guest wrote",
+			   cls, n, ret);
+}
+
+/* KVM_GET_ONE_REG of a sample of the registers, all checked bytewise. */
 static void ev_u_get(void)
 {
-	u8 buf[GFPU_SVE_VL_MAX];
-	u32 vl = guest_vl();
-	u64 key;
-	int ret;
+	unsigned int i;
 
 	model_sync(CTX_GUEST);
-	if (!vl) {
-		ret = gfpu_get_state(w.v, GFPU_ARM64_REG(GFPU_ARM64_V, 0), buf, 16);
-		key = reg_key(GFPU_ARM64_V, 0);
-		if (ret != 16 || (img_u64(buf, 0) ^ key) != w.g_exp_v)
-			model_fail("KVM_GET_ONE_REG(V0): %d, wrong value", ret);
+	expect_img();
+	if (!guest_vl()) {
+		for (i = 0; i < ARRAY_SIZE(regs_fp); i++)
+			get_check(regs_fp[i].cls, regs_fp[i].n);
 		return;
 	}
-	ret = gfpu_get_state(w.v, GFPU_ARM64_REG(GFPU_ARM64_Z, 0), buf, vl);
-	key = reg_key(GFPU_ARM64_Z, 0);
-	if (ret != (int)vl || (img_u64(buf, 0) ^ key) != w.g_exp_v ||
-	    (img_u64(buf, 16) ^ key) != w.g_exp_zhi)
-		model_fail("KVM_GET_ONE_REG(Z0): %d, %#llx/%#llx, guest wrote %#llx/%#llx",
-			   ret, (unsigned long long)(img_u64(buf, 0) ^ key),
-			   (unsigned long long)(img_u64(buf, 16) ^ key),
-			   (unsigned long long)w.g_exp_v,
-			   (unsigned long long)w.g_exp_zhi);
-	ret = gfpu_get_state(w.v, GFPU_ARM64_REG(GFPU_ARM64_P, 0), buf, vl / 8);
-	key = reg_key(GFPU_ARM64_P, 0);
-	if (ret != (int)vl / 8 || (img_u64(buf, 0) ^ key) != w.g_exp_p)
-		model_fail("KVM_GET_ONE_REG(P0): %d, wrong value", ret);
+	for (i = 0; i < ARRAY_SIZE(regs_sve); i++)
+		get_check(regs_sve[i].cls, regs_sve[i].n);
 }
 
-/* KVM_SET_ONE_REG of Z0 (V0 without SVE) with a new value. */
+static void set_reg(unsigned int cls, unsigned int n)
+{
+	u8 buf[GFPU_SVE_VL_MAX];
+	u32 size = expect_reg(cls, n, buf);
+	int ret = gfpu_set_state(w.v, GFPU_ARM64_REG(cls, n), buf, size);
+
+	if (ret)
+		model_fail("KVM_SET_ONE_REG(class %u, %u) failed: %d", cls, n, ret);
+}
+
+/* A VMM restoring the whole register file (migration) with new values. */
 static void ev_u_set(void)
 {
-	u8 buf[GFPU_SVE_VL_MAX] = { 0 };
 	u32 vl = guest_vl();
-	unsigned int cls = vl ? GFPU_ARM64_Z : GFPU_ARM64_V;
-	u64 key = reg_key(cls, 0), v = model_pattern(CTX_GUEST);
-	u64 zhi = vl ? model_pattern(CTX_GUEST) : 0;
-	int ret;
+	unsigned int n;
 
-	v ^= key;
-	memcpy(buf, &v, 8);
-	v ^= key;
+	w.g_exp_v = model_pattern(CTX_GUEST);
 	if (vl) {
-		zhi ^= key;
-		memcpy(buf + 16, &zhi, 8);
-		zhi ^= key;
+		w.g_exp_zhi = vl > 16 ? model_pattern(CTX_GUEST) : 0;
+		w.g_exp_p = model_pattern(CTX_GUEST);
+		expect_img();
+		for (n = 0; n < 32; n++)
+			set_reg(GFPU_ARM64_Z, n);
+		for (n = 0; n < 16; n++)
+			set_reg(GFPU_ARM64_P, n);
+		set_reg(GFPU_ARM64_FFR, 0);
+	} else {
+		expect_img();
+		for (n = 0; n < 32; n++)
+			set_reg(GFPU_ARM64_V, n);
 	}
-	ret = gfpu_set_state(w.v, GFPU_ARM64_REG(cls, 0), buf, vl ? vl : 16);
-	if (ret) {
-		model_fail("KVM_SET_ONE_REG failed: %d", ret);
-		return;
-	}
-	w.g_exp_v = v;
-	w.g_exp_zhi = zhi;
+	set_reg(GFPU_ARM64_FPSR, 0);
+	set_reg(GFPU_ARM64_FPCR, 0);
 }
 
 /* Bad KVM_SET_ONE_REG ids and sizes: refused, nothing changed. */
 static void ev_u_set_bad(void)
 {
-	static const struct { unsigned int cls, n; u32 size; int err; } bad[] = {
-		{ GFPU_ARM64_Z, 0, 16, -EINVAL },	/* wrong size */
-		{ GFPU_ARM64_V, 0, 16, -EINVAL },	/* V on an SVE vCPU */
-		{ GFPU_ARM64_Z, 32, GUEST_VL, -ENOENT },
-		{ GFPU_ARM64_P, 16, GUEST_VL / 8, -ENOENT },
-		{ GFPU_ARM64_FFR, 1, GUEST_VL / 8, -ENOENT },
+	u32 vl = guest_vl(), p = vl ? vl / 8 : 2;
+	const struct { unsigned int cls, n; u32 size; int err; } bad[] = {
+		{ GFPU_ARM64_Z, 0, 16, vl ? (vl == 16 ? 0 : -EINVAL) : -ENOENT },
+		{ GFPU_ARM64_V, 0, vl ? 16 : 8, -EINVAL },
+		{ GFPU_ARM64_V, 32, 16, -ENOENT },
+		{ GFPU_ARM64_Z, 32, vl ? vl : 16, -ENOENT },
+		{ GFPU_ARM64_P, 16, p, -ENOENT },
+		{ GFPU_ARM64_FFR, 1, p, -ENOENT },
 		{ GFPU_ARM64_FPSR, 0, 8, -EINVAL },
+		{ GFPU_ARM64_FPCR, 1, 4, -ENOENT },
 		{ 9, 0, 8, -ENOENT },
 	};
 	u8 buf[GFPU_SVE_VL_MAX];
@@ -650,6 +886,8 @@ static void ev_u_set_bad(void)
 
 	memset(buf, 0xa5, sizeof(buf));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (!bad[i].err)
+			continue;	/* a valid size at VL 16 */
 		ret = gfpu_set_state(w.v, GFPU_ARM64_REG(bad[i].cls, bad[i].n),
 				     buf, bad[i].size);
 		if (ret != bad[i].err)
@@ -658,22 +896,38 @@ static void ev_u_set_bad(void)
 	}
 }
 
-/* Changing the vector length: only before the first KVM_RUN. */
+static bool g_has_sve(void);
+
+/* Reallocation needs two buffers: not at VL 256 (the arena's size). */
+static bool can_setvl(void)
+{
+	return g_has_sve() && guest_vl() < 256;
+}
+
+/* Finalising the vector length again: only before the first KVM_RUN. */
 static void ev_u_setvl(void)
 {
-	struct gfpu_feature f = { .kind = GFPU_FEAT_SVE_VL, .value = GUEST_VL };
+	struct gfpu_feature f = {
+		.kind = GFPU_FEAT_SVE_VL, .value = w.kvcpu.arch.sve_max_vl,
+	};
 	bool fail = mc.fail_alloc;
 	int ret = gfpu_feature_change(w.v, &f);
 
 	if (w.ran ? ret != -EBUSY : ret != (fail ? -ENOMEM : 0))
 		model_fail("SVE VL change returned %d (ran %d)", ret, w.ran);
 	if (!ret)
-		w.g_exp_zhi = w.g_exp_p = 0;
+		w.g_exp_v = w.g_exp_zhi = w.g_exp_p = 0;
+	if (!ret)
+		memset(&w.kvcpu.arch.ctxt.fp_regs, 0, FPSIMD_BYTES);
 }
 
+/*
+ * The injected failure is for KVM's allocations: a task's first SVE use
+ * would take it and be killed (do_sve_acc()'s SIGKILL).
+ */
 static bool alloc_can_fail(void)
 {
-	return !mc.fail_alloc;
+	return !mc.fail_alloc && w.vmm.ts.thread.sve_state;
 }
 
 static void ev_fail_alloc(void)
@@ -681,31 +935,59 @@ static void ev_fail_alloc(void)
 	mc.fail_alloc = true;
 }
 
+/* === The guest's side ================================================== */
 
-
-static void guest_access(void)
+/*
+ * VM exit: hyp puts ZCR at the guest's VL if it owns the registers
+ * (fpsimd_lazy_switch_to_host()), resets the host's trap controls
+ * (kvm_reset_cptr_el2()), and KVM's kvm_arch_vcpu_ctxsync_fp() reports a
+ * trap hyp took (or handed back) and binds the guest's state.
+ */
+static void vm_exit(void)
 {
-	if (cpu()->gtrap) {
+	struct sim_cpu *c = cpu();
+	struct kvm_vcpu *vcpu = &w.kvcpu;
+
+	c->guest_mode = false;
+	if (guest_owns_fp_regs() && vcpu_has_sve(vcpu))
+		set_vl(vcpu->arch.sve_max_vl);
+	switch (w.cfg->exit) {
+	case EXIT_VHE:
+		c->zen = false;		/* CPACR_ELx_FPEN | ZEN_EL1EN */
+		break;
+	case EXIT_HVHE:
+		c->zen = !vcpu_has_sve(vcpu) || !guest_owns_fp_regs();
+		break;
+	case EXIT_NVHE:
+		break;
+	}
+	if (vcpu->arch.fp_retry ||
+	    (guest_owns_fp_regs() && gfpu_cpu_owner() != GFPU_OWNER_GUEST))
 		gfpu_lazy_trap(w.v);
-		if (sim_handed_back) {
-			/* Exit, the host's state saved; entry; the retry traps. */
-			sim_handed_back = false;
-			gfpu_exit_sync(w.v, 0);
-			gfpu_guest_enter(w.v);
-			if (cpu()->gtrap)
-				gfpu_lazy_trap(w.v);
-		}
-		if (cpu()->gtrap)
-			model_fail("lazy trap left the trap armed");
+	gfpu_exit_sync(w.v, 0);
+	model_irq_on();
+	/* handle_exit(): kvm_gfpu_fp_retry() lets the guest retry. */
+	vcpu->arch.fp_retry = false;
+	mc.phase = PH_KERNEL;
+}
+
+/* The guest touches FP/SVE; false when it exited instead (hand-back). */
+static bool guest_access(void)
+{
+	if (!guest_owns_fp_regs() && !hyp_handle_fpsimd()) {
+		vm_exit();
+		return false;
 	}
 	guest_check();
+	return true;
 }
 
 static void ev_g_fp(void)
 {
 	struct sim_cpu *c = cpu();
 
-	guest_access();
+	if (!guest_access())
+		return;
 	w.g_exp_v = c->v = model_pattern(CTX_GUEST);
 	w.g_exp_zhi = c->zhi = 0;
 	model_use(mc.cur_cpu, CTX_GUEST, guest_vl() ? SVE_BYTES(guest_vl()) :
@@ -721,23 +1003,19 @@ static void ev_g_sve(void)
 {
 	struct sim_cpu *c = cpu();
 
-	guest_access();
+	if (!guest_access())
+		return;
 	w.g_exp_v = c->v = model_pattern(CTX_GUEST);
-	w.g_exp_zhi = c->zhi = model_pattern(CTX_GUEST);
+	w.g_exp_zhi = c->zhi = guest_vl() > 16 ? model_pattern(CTX_GUEST) : 0;
 	w.g_exp_p = c->p = model_pattern(CTX_GUEST);
 	model_use(mc.cur_cpu, CTX_GUEST, SVE_BYTES(guest_vl()));
 }
 
+/* (A scenario may name it after a hand-back already exited.) */
 static void ev_g_exit(void)
 {
-	struct sim_cpu *c = cpu();
-
-	c->guest_mode = false;
-	/* 6.12 VHE exit: host CPACR back with FP and SVE untrapped. */
-	c->zen = true;
-	gfpu_exit_sync(w.v, 0);
-	model_irq_on();
-	mc.phase = PH_KERNEL;
+	if (mc.phase == PH_GUEST)
+		vm_exit();
 }
 
 const struct model_event sim_events[] = {
@@ -748,8 +1026,9 @@ const struct model_event sim_events[] = {
 	{ "u_get",	PH(PH_USER), 0,		NULL,		ev_u_get },
 	{ "u_set",	PH(PH_USER), 0,		NULL,		ev_u_set },
 	{ "u_set_bad",	PH(PH_USER), 0,		NULL,		ev_u_set_bad },
-	{ "u_setvl",	PH(PH_USER), 0,		NULL,		ev_u_setvl },
+	{ "u_setvl",	PH(PH_USER), 0,		can_setvl,	ev_u_setvl },
 	{ "fail_alloc",	PH_HOST, 0,		alloc_can_fail,	ev_fail_alloc },
+	{ "policy",	PH_ANY, 0,		policy_can_switch, ev_policy },
 	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
 	{ "preempt_nofp", PH_HOST, 0,		NULL,		ev_preempt_nofp },
 	{ "migrate",	PH_HOST, EV_CORE,	NULL,		ev_migrate },
@@ -762,55 +1041,76 @@ const struct model_event sim_events[] = {
 };
 const int sim_nr_events = ARRAY_SIZE(sim_events);
 
-const struct model_policy sim_policies[] = {
-	{ "eager-host",	0 },
-	{ "lazy-host",	GFPU_POLICY_LAZY_HOST },
-	{ "lazy-host/handback", GFPU_POLICY_LAZY_HOST | SIM_HANDBACK },
-};
-const int sim_nr_policies = ARRAY_SIZE(sim_policies);
-
 static void task_init(struct sim_task *t, enum model_ctx ctx)
 {
 	memset(t, 0, sizeof(*t));
 	t->ctx = ctx;
-	t->vl = HOST_VL;
-	t->tif_foreign = true;
-	t->fpsimd_cpu = -1;
+	t->ts.thread.sve_vl = w.cfg->host_vl;
+	t->ts.thread.fp_type = FP_STATE_FPSIMD;
+	t->ts.thread.fpsimd_cpu = NR_CPUS;
+	set_tsk_thread_flag(&t->ts, TIF_FOREIGN_FPSTATE);
 }
 
-void sim_reset(unsigned int policy)
+void sim_reset(unsigned int config)
 {
-	struct gfpu_feature f = { .kind = GFPU_FEAT_SVE_VL, .value = GUEST_VL };
+	const struct sim_config *cfg = &configs[config];
+	struct gfpu_feature f = { .kind = GFPU_FEAT_SVE_VL };
 	int i;
 
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
 	memset(gfpu_cpus, 0, sizeof(gfpu_cpus));
-	sim_handback = policy & SIM_HANDBACK;
-	sim_handed_back = false;
-	gfpu_set_policy(policy & ~SIM_HANDBACK);
+	memset(fpsimd_last_state, 0, sizeof(fpsimd_last_state));
+	memset(kvm_host_data, 0, sizeof(kvm_host_data));
+	w.cfg = cfg;
+	kvm_sve_max_vl = host_max_vl();
+	/* gfpu.policy= is parsed before the CPU capabilities are final. */
+	if (gfpu_set_policy(cfg->policy))
+		model_fail("gfpu_set_policy(%#x) failed", cfg->policy);
+	w.sme = cfg->sme_late;
 	task_init(&w.vmm, CTX_VMM);
 	for (i = 0; i < MODEL_NR_CPUS; i++) {
 		task_init(&w.other[i], CTX_OTHER0 + i);
 		w.cpu[i].cur = i ? &w.other[i] : &w.vmm;
-		w.cpu[i].vl = HOST_VL;
+		w.cpu[i].vl = cfg->host_vl;
 	}
-	w.v = gfpu_vcpu_create(&w);
+	w.kvcpu.arch.has_sve = cfg->guest_vl;
+	w.kvcpu.arch.sve_max_vl = cfg->guest_vl;
+	w.v = gfpu_vcpu_create(&w.kvcpu);
 	if (IS_ERR(w.v)) {
 		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+		w.v = NULL;
 		return;
 	}
-	if (gfpu_feature_change(w.v, &f))
+	f.value = cfg->guest_vl;
+	if (cfg->guest_vl && gfpu_feature_change(w.v, &f))
 		model_fail("SVE vector length setup failed");
 	mc.phase = PH_USER;
 	for (i = MODEL_NR_CPUS - 1; i >= 0; i--) {
 		mc.cur_cpu = i;
 		ret_to_user_fp();
 	}
+	if (cfg->vmm_sve)
+		ev_u_sve();
+}
+
+/* Enter the guest and touch FP, through a hand-back if there is one. */
+static void drain_guest(void)
+{
+	int i;
+
+	for (i = 0; i < 3 && !model_failed(); i++) {
+		ev_k_enter();
+		if (guest_access())
+			return;
+	}
+	model_fail("the guest's FP access never completed");
 }
 
 void sim_drain(void)
 {
+	if (!w.v)
+		return;
 	if (mc.phase == PH_GUEST)
 		ev_g_exit();
 	if (mc.phase == PH_KERNEL)
@@ -818,9 +1118,9 @@ void sim_drain(void)
 	sim_check();
 	ev_u_get();
 	ev_u_run();
-	ev_k_enter();
-	guest_access();
-	ev_g_exit();
+	drain_guest();
+	if (mc.phase == PH_GUEST)
+		ev_g_exit();
 	ev_k_exit_run();
 	sim_check();
 	ev_preempt();
