@@ -629,6 +629,20 @@ static void kvm_update_exception_bitmap(void)
 	w.nm_intercept = val;
 }
 
+/*
+ * vmx_set_msr(MSR_IA32_XFD), guest or host write: once gfpu has room,
+ * a non-zero write drops the write intercept for good.
+ */
+static void kvm_xfd_written(u64 val)
+{
+	u64 pass = 0;
+
+	if (gfpu_get_state(w.v, GFPU_X86_XFD_PASSTHROUGH, &pass, 8) != 8)
+		model_fail("GFPU_X86_XFD_PASSTHROUGH unreadable");
+	if (val && pass)
+		w.xfd_no_write_intercept = true;
+}
+
 /* === Expectations ====================================================== */
 
 static void task_write(struct sim_task *t, u64 mask)
@@ -980,6 +994,8 @@ static void ev_u_restore(void)
 	if (ret && ret != -ENOMEM)
 		model_fail("restore: KVM_SET_MSRS(XFD=%#llx): %d",
 			   (unsigned long long)xfd.value, ret);
+	if (!ret)
+		kvm_xfd_written(xfd.value);
 	err.value = w.g_xfd_err;
 	if (gfpu_feature_change(w.v, &err))
 		model_fail("restore: KVM_SET_MSRS(XFD_ERR)");
@@ -1087,6 +1103,8 @@ static void ev_u_setxfd(void)
 		model_fail("KVM_SET_MSRS(XFD=%#llx) failed: %d",
 			   (unsigned long long)f.value, ret);
 	set_xfd_result(ret, f.value);
+	if (!ret)
+		kvm_xfd_written(f.value);
 }
 
 static bool alloc_can_fail(void)
@@ -1205,7 +1223,7 @@ static void ev_g_xsetbv(void)
 static void ev_g_wrxfd(void)
 {
 	struct gfpu_feature f = { .kind = GFPU_FEAT_XFD, .from_guest = true };
-	u64 fails, pass = 0;
+	u64 fails;
 	int ret;
 
 	f.value = w.g_xfd ^ GFPU_XF_XTILEDATA;
@@ -1228,10 +1246,7 @@ static void ev_g_wrxfd(void)
 			   (unsigned long long)f.value, ret);
 		return;
 	}
-	/* vmx_set_msr(): the intercept goes once gfpu has room. */
-	gfpu_get_state(w.v, GFPU_X86_XFD_PASSTHROUGH, &pass, 8);
-	if (f.value && pass)
-		w.xfd_no_write_intercept = true;
+	kvm_xfd_written(f.value);
 }
 
 static bool g_xfd_err_set(void)
