@@ -64,11 +64,10 @@ struct sim_config {
 static const struct sim_config configs[] = {
 	/* policy guest_vl host_vl exit    vmm_sve switching sme_late */
 	{ 0,    64, 128, EXIT_VHE,  F, F, F },
-	{ LAZY, 64, 128, EXIT_VHE,  F, F, F },
-	{ LAZY,  0,  64, EXIT_HVHE, T, F, F },
 	{ LAZY, 16,  16, EXIT_NVHE, F, F, F },
+	{ LAZY,  0,  64, EXIT_HVHE, T, F, F },
 	{ 0,   256,  64, EXIT_VHE,  T, F, F },
-	{ 0,    32, 256, EXIT_HVHE, T, T, F },
+	{ LAZY, 32, 256, EXIT_HVHE, T, T, F },
 	{ LAZY, 64, 128, EXIT_VHE,  T, F, T },
 };
 
@@ -77,12 +76,11 @@ static const struct sim_config configs[] = {
 
 const struct model_policy sim_policies[] = {
 	{ "eager-host", 0 },
-	{ "lazy-host", 1 },
+	{ "lazy-host/vl16/host16/nVHE", 1 },
 	{ "lazy-host/fpsimd-vcpu/hVHE/host-sve", 2 },
-	{ "lazy-host/vl16/host16/nVHE", 3 },
-	{ "eager-host/vl256/host64/host-sve", 4 },
-	{ "policy-switching/vl32/host256/hVHE/host-sve", 5 },
-	{ "lazy-host-cmdline/sme-late", 6 },
+	{ "eager-host/vl256/host64/host-sve", 3 },
+	{ "lazy-host/vl32/host256/hVHE/host-sve/policy-switching", 4 },
+	{ "lazy-host-cmdline/sme-late", 5 },
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 static_assert(ARRAY_SIZE(sim_policies) == ARRAY_SIZE(configs));
