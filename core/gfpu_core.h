@@ -63,13 +63,6 @@ struct gfpu_vcpu {
  */
 #define GFPU_WARN_ON(cond)	WARN_ON_ONCE(cond)
 
-/*
- * Transitional: mutants are now edits applied to a copy of the tree
- * (selftests/mutants/), never code here.  This stays false until the last
- * GFPU_MUTANT() site is gone, then goes.
- */
-#define GFPU_MUTANT(name)	(false && #name[0])
-
 static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 				   unsigned int bit)
 {

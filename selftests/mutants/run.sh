@@ -104,6 +104,11 @@ model_run() {
 # One job: $1 a mutant name or "-ARCH" for the unmutated baseline.
 # Writes $work/<job>/result: "caught|survived|stale|broken|clean|failed WHY".
 run_one() {
+	run_job "$@"
+	echo "# $1: $(cut -d' ' -f1 "$work/$1/result")"
+}
+
+run_job() {
 	local job=$1 d="$work/$1" archs name out a
 	mkdir -p "$d"
 	if [ "${job#-}" != "$job" ]; then
