@@ -9,8 +9,8 @@
  *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
- * lazy-host (lazy), loadput, realloc-cpuid (cpuid); eager and run name
- * the defaults.
+ * lazy-host (lazy), loadput, realloc-cpuid (cpuid), riscv-lazy; eager
+ * and run name the defaults.
  */
 #define pr_fmt(fmt) "gfpu: " fmt
 
@@ -48,7 +48,8 @@ static const struct {
 	{ "lazy-host",		GFPU_POLICY_LAZY_HOST },
 	{ "loadput",		GFPU_POLICY_SWAP_LOADPUT },
 	{ "realloc-cpuid",	GFPU_POLICY_REALLOC_CPUID },
-#define GFPU_NR_POLICY_NAMES 3	/* the canonical names above, one per bit */
+	{ "riscv-lazy",		GFPU_POLICY_RISCV_LAZY },
+#define GFPU_NR_POLICY_NAMES 4	/* the canonical names above, one per bit */
 	/* Aliases, and names for the defaults, so every design can be named. */
 	{ "eager",		0 },
 	{ "run",		0 },
@@ -122,7 +123,7 @@ static const struct kernel_param_ops gfpu_policy_ops = {
 	.get = gfpu_policy_param_get,
 };
 module_param_cb(policy, &gfpu_policy_ops, NULL, 0644);
-MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid (comma list) or bits");
+MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid, riscv-lazy (comma list) or bits");
 
 /* === vCPU registry and debugfs ======================================== */
 

@@ -53,9 +53,12 @@ enum gfpu_owner {
 #define GFPU_POLICY_SWAP_LOADPUT	BIT(1)
 /* x86: grow the fpstate from guest CPUID, not on XCR0/XFD writes. */
 #define GFPU_POLICY_REALLOC_CPUID	BIT(2)
+/* riscv: keep the guest's FS/VS Off until its first FP/V use traps. */
+#define GFPU_POLICY_RISCV_LAZY		BIT(3)
 #define GFPU_POLICY_MASK		(GFPU_POLICY_LAZY_HOST |	\
 					 GFPU_POLICY_SWAP_LOADPUT |	\
-					 GFPU_POLICY_REALLOC_CPUID)
+					 GFPU_POLICY_REALLOC_CPUID |	\
+					 GFPU_POLICY_RISCV_LAZY)
 
 /* Flags for gfpu_exit_sync(): what the exit handler already knows. */
 /* The exit was an #NM that XFD caused (x86: CR0.TS was clear). */
@@ -112,7 +115,7 @@ enum gfpu_hook {
  * @saves: register-to-memory transfers the backend asked for.
  * @restores: memory-to-register transfers the backend asked for.
  * @bytes: bytes moved by those transfers.
- * @traps: lazy FP traps taken (arm64).
+ * @traps: lazy FP traps taken (arm64, riscv).
  * @reallocs: state buffer reallocations that succeeded.
  * @realloc_fails: reallocations that failed (state left intact).
  * @steals: times the registers were found taken by the host (preemption,
