@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the model for both arches in parallel (one per core), print their
+# Run the model for every arch in parallel, print their
 # TAP in order and one closing line: N passed, N failed.
 set -euo pipefail
 out=$1
@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 start=$(date +%s)
 pids=()
-for arch in x86 arm64; do
+for arch in x86 arm64 riscv; do
 	"$out/model-$arch" "$@" >"$tmp/$arch.tap" 2>&1 &
 	pids+=($!)
 done
@@ -21,7 +21,7 @@ for pid in "${pids[@]}"; do
 done
 pass=0
 fail=0
-for arch in x86 arm64; do
+for arch in x86 arm64 riscv; do
 	cat "$tmp/$arch.tap"
 	p=$(grep -c '^ok ' "$tmp/$arch.tap" || true)
 	f=$(grep -c '^not ok ' "$tmp/$arch.tap" || true)

@@ -45,8 +45,8 @@ sub parse {
 	for my $k (qw(arch file bug)) {
 		die "mutant: $path: no '$k:' line\n" unless defined $hdr{$k};
 	}
-	die "mutant: $path: arch must be x86, arm64 or both (x86 arm64)\n"
-		unless $hdr{arch} =~ /^(x86|arm64)( (x86|arm64))?$/;
+	die "mutant: $path: arch must be x86, arm64, riscv or a list of them\n"
+		unless $hdr{arch} =~ /^(x86|arm64|riscv)( (x86|arm64|riscv))*$/;
 	die "mutant: $path: no hunk\n" unless @hunks;
 	for my $h (@hunks) {
 		die "mutant: $path: a hunk without '+++'\n" unless defined $h->{new};

@@ -154,7 +154,7 @@ run_job() {
 }
 
 start=$(date +%s)
-all=(-x86 -arm64 "${names[@]}")
+all=(-x86 -arm64 -riscv "${names[@]}")
 running=0
 for job in "${all[@]}"; do
 	if [ "$running" -ge "$jobs" ]; then
@@ -167,7 +167,7 @@ done
 wait
 
 rc=0
-for arch in x86 arm64; do
+for arch in x86 arm64 riscv; do
 	res=$(cat "$work/-$arch/result" 2>/dev/null || echo "failed no result")
 	if [ "$res" != clean ]; then
 		echo "not ok - ${res#failed }"
