@@ -1107,6 +1107,21 @@ static void ev_u_setxfd(void)
 		kvm_xfd_written(f.value);
 }
 
+/*
+ * KVM_SET_CPUID2 again with the same CPUID (6.12 accepts an identical one
+ * at any time): under realloc-cpuid the fpstate grows here, XFD armed or
+ * not.
+ */
+static void ev_u_setcpuid(void)
+{
+	u64 fails = w.v->stats.realloc_fails;
+	int ret = kvm_set_cpuid(g_cpuid());
+
+	check_enomem(ret, fails, "KVM_SET_CPUID2");
+	if (ret && ret != -ENOMEM)
+		model_fail("KVM_SET_CPUID2 with the same CPUID: %d", ret);
+}
+
 static bool alloc_can_fail(void)
 {
 	return !mc.fail_alloc;
@@ -1277,6 +1292,7 @@ const struct model_event sim_events[] = {
 	{ "u_set_bad",	PH(PH_USER), 0,	NULL,		ev_u_set_bad },
 	{ "u_sizes",	PH(PH_USER), 0,	NULL,		ev_u_sizes },
 	{ "u_setxfd",	PH(PH_USER), 0,	NULL,		ev_u_setxfd },
+	{ "u_setcpuid",	PH(PH_USER), 0,	NULL,		ev_u_setcpuid },
 	{ "u_newvm",	PH(PH_USER), 0,	alloc_can_fail,	ev_u_newvm },
 	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
