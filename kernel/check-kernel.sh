@@ -2,16 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build, boot and test every kernel variant CI checks, each to the end,
-# then print one line per variant and the total:
+# then print one line per variant, the retries, and the total:
 #   N passed, N failed, N skipped
 # A variant that does not get as far as a summary (build failure, ...)
 # counts as one failure. Exits non-zero if anything failed.
 #
-# Usage: check-kernel.sh ARCH:FRAMEWORK[:POLICY]...
-#   e.g. x86_64:y x86_64:y:loadput,realloc-cpuid arm64:n
+# Usage: check-kernel.sh ARCH:FRAMEWORK[:POLICY[:MODE]]...
+#   e.g. x86_64:y x86_64:y:loadput,realloc-cpuid arm64:n arm64:y:lazy-host:nvhe
 # A POLICY boots the same kernel with gfpu.policy=POLICY (no rebuild).
-# Extra make variables (POLICY=..., QUIET=1, ...) come from MAKEFLAGS when
-# run from kernel/Makefile, or from the environment as MAKE_ARGS.
+# A MODE (arm64: vhe, nvhe) boots it with KVM in that mode
+# (kvm-arm.mode=nvhe for nvhe) and tells the guest's runner to fail the
+# variant unless KVM reports that mode (gfpu_test.kvm_mode=MODE). Without
+# one the runner still checks arm64's default, VHE.
+# Each variant's line names what it proved: the policy the framework
+# latched and, on arm64, the mode KVM runs in (from the guest's TAP).
+# Extra make variables (QUIET=1, KERNEL_ARGS=..., ...) come from MAKEFLAGS
+# when run from kernel/Makefile, or from the environment as MAKE_ARGS.
 
 set -uo pipefail
 
@@ -20,16 +26,23 @@ log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 t0=$(date +%s)
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 retried=0
 lines=()
+retries=()
 for v in "$@"; do
-	IFS=: read -r arch fw policy <<< "$v"
-	name="$arch FRAMEWORK=$fw${policy:+ POLICY=$policy}"
+	IFS=: read -r arch fw policy mode <<< "$v"
+	name="$arch FRAMEWORK=$fw${policy:+ POLICY=$policy}${mode:+ MODE=$mode}"
+	case "$mode" in
+	'') margs="" ;;
+	nvhe|protected) margs="kvm-arm.mode=$mode gfpu_test.kvm_mode=$mode" ;;
+	*) margs="gfpu_test.kvm_mode=$mode" ;;
+	esac
+	kargs="${KERNEL_ARGS:-}${margs:+ $margs}"
 	t1=$(date +%s)
 	echo "[check-kernel] $name"
 	# shellcheck disable=SC2086 # MAKE_ARGS is split on purpose
 	make --no-print-directory -C "$here" qemu ARCH="$arch" FRAMEWORK="$fw" \
-		${policy:+POLICY="$policy"} ${MAKE_ARGS:-} 2>&1 | tee "$log/out"
+		POLICY="$policy" KERNEL_ARGS="${kargs# }" ${MAKE_ARGS:-} 2>&1 | tee "$log/out"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - t1))
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log/out" | tail -n 1)
@@ -45,11 +58,25 @@ for v in "$@"; do
 		fail=$((fail + 1))	# failed without saying which test
 		what="$what, but exit status $rc"
 	fi
-	lines+=("[check-kernel] $name: $what (${secs}s)")
+	# Retries, and what the variant proved it ran.
+	r=$(grep -E '^[0-9]+ retried' "$log/out" | tail -n 1)
+	n=${r%% *}
+	[ -n "$n" ] || n=0
+	what="$what, $n retried"
+	if [ "$n" -gt 0 ]; then
+		retried=$((retried + n))
+		retries+=("[check-kernel] retried in $name: ${r#*: }")
+	fi
+	proof=$(sed -n 's/^# gfpu policy: \([^(]*\) (.*/policy \1/p' "$log/out" | tail -n 1)
+	km=$(sed -n 's/^# kvm mode: \([a-z]*\) .*/KVM \1/p' "$log/out" | tail -n 1)
+	proof="${proof% }${proof:+${km:+, }}$km"
+	lines+=("[check-kernel] $name: $what${proof:+ [$proof]} (${secs}s)")
 done
 
 echo
 printf '%s\n' "${lines[@]}"
+[ "${#retries[@]}" -gt 0 ] && printf '%s\n' "${retries[@]}"
 echo "[check-kernel] total $(($(date +%s) - t0))s"
+echo "$retried retried"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
