@@ -183,12 +183,17 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 	return ret;
 }
 
+/*
+ * KVM stops intercepting XFD writes for good once this says so (as 6.12
+ * does after the first non-zero write), so it never goes back: a later
+ * KVM_SET_CPUID2 without AMX must not stop the XFD read-back.
+ */
 static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
 {
 	u64 dyn = v->arch.supported & GFPU_XF_DYNAMIC;
 
-	v->arch.xfd_passthrough = dyn &&
-		(gfpu_x86_hw_fpstate_features(v) & dyn) == dyn;
+	if (dyn && (gfpu_x86_hw_fpstate_features(v) & dyn) == dyn)
+		v->arch.xfd_passthrough = true;
 }
 
 /*
