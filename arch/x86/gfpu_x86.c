@@ -361,36 +361,28 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		gfpu_x86_hw_copy_to_uabi(v, buf, size);
 		return size;
 	case GFPU_X86_XCR0:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		memcpy(buf, &v->arch.xcr0, sizeof(u64));
-		return size;
+		val = v->arch.xcr0;
+		break;
 	case GFPU_X86_XFD_ERR:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		memcpy(buf, &v->arch.xfd_err, sizeof(u64));
-		return size;
+		val = v->arch.xfd_err;
+		break;
 	case GFPU_X86_XFD_PASSTHROUGH:
-		if (size != sizeof(u64))
-			return -EINVAL;
 		val = v->arch.xfd_passthrough;
-		memcpy(buf, &val, sizeof(u64));
-		return size;
+		break;
 	case GFPU_X86_NM_INTERCEPT:
-		if (size != sizeof(u64))
-			return -EINVAL;
 		val = gfpu_x86_nm_intercept(v);
-		memcpy(buf, &val, sizeof(u64));
-		return size;
+		break;
 	case GFPU_X86_XSAVE_SIZE:
-		if (size != sizeof(u64))
-			return -EINVAL;
 		val = gfpu_x86_xsave_size(v);
-		memcpy(buf, &val, sizeof(u64));
-		return size;
+		break;
 	default:
 		return -ENOENT;
 	}
+	/* Every other id is one u64. */
+	if (size != sizeof(u64))
+		return -EINVAL;
+	memcpy(buf, &val, sizeof(u64));
+	return size;
 }
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
