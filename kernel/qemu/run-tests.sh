@@ -112,7 +112,7 @@ if [ "$policy_check" = 1 ]; then
 	latched=$(cat /sys/module/gfpu/parameters/policy 2>/dev/null)
 	named=$(cat /sys/kernel/debug/gfpu/policy 2>/dev/null)
 	tap "# gfpu policy: ${named:-${latched:-none}} (requested: ${want_policy:-default})"
-	rejected=$(dmesg | grep -E "invalid for parameter .policy'|gfpu: policy .* not implemented" || true)
+	rejected=$(dmesg | grep -E "invalid for parameter .(gfpu\.)?policy'|gfpu: policy .* not implemented" || true)
 	want_bits=$(policy_bits "$want_policy") || want_bits=""
 	if [ "$has_gfpu" = 0 ]; then
 		result 0 gfpu:policy "gfpu.policy=$want_policy but this kernel has no gfpu"
