@@ -20,8 +20,8 @@ retried=0
 rc=0
 
 tally() {
-	local line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	local file=$1 line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "not ok - $2: no summary line (it did not finish)"
 		fail=$((fail + 1))
@@ -32,7 +32,7 @@ tally() {
 	fail=$((fail + $3))
 	case "${5:-}" in [0-9]*) skip=$((skip + $5)) ;; esac
 	# Tests that passed only on a second try (check-kernel's count).
-	line=$(grep -E '^[0-9]+ retried$' "$1" | tail -n 1)
+	line=$(grep -E '^[0-9]+ retried$' "$file" | tail -n 1)
 	[ -n "$line" ] && retried=$((retried + ${line%% *}))
 	return 0
 }
