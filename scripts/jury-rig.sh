@@ -7,6 +7,11 @@
 #      project root has a Kconfig);
 #   3. the hook patches kernel/patches/6.12/*.patch, in name order.
 #
+# With --baseline, the same in a second tree, .cache/linux-source-6.12-base,
+# but without step 3: unmodified 6.12 KVM, with only the test-only module
+# (GFPU_KFPU_TORTURE) reachable through the inserts, so that the baseline
+# kernel runs the same selftests.
+#
 # Idempotent. A stamp next to the tree records a hash of everything that
 # decides the edits (the series, the insert rules, whether the inserts are
 # on). When that hash changes, the tree is unpacked again from the tarball
@@ -15,7 +20,7 @@
 # Kbuild recompiles them even where the pristine file is older than the
 # objects.
 #
-# Usage: scripts/jury-rig.sh        (prints the tree on the last line)
+# Usage: scripts/jury-rig.sh [--baseline]   (prints the tree on the last line)
 
 set -euo pipefail
 
@@ -29,12 +34,21 @@ t0=$(date +%s)
 step() { printf '[jury-rig %4ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 die() { echo "jury-rig: error: $*" >&2; exit 1; }
 
+baseline=0
+if [ "${1:-}" = "--baseline" ]; then
+	baseline=1
+	export KERNEL_SRC=${KERNEL_SRC:-$top/.cache/linux-source-6.12-base}
+fi
+
 src=$("$top/scripts/kernel-source.sh" | tail -n 1)
 stamp="$src.jury-rigged"
 
-shopt -s nullglob
-patches=("$series_dir"/*.patch)
-shopt -u nullglob
+patches=()
+if [ "$baseline" -eq 0 ]; then
+	shopt -s nullglob
+	patches=("$series_dir"/*.patch)
+	shopt -u nullglob
+fi
 
 inserts=0
 if [ -f "$top/Kconfig" ]; then
@@ -45,7 +59,7 @@ fi
 
 # Everything that decides what the edited tree looks like.
 want=$( {
-	echo "inserts=$inserts"
+	echo "inserts=$inserts baseline=$baseline"
 	cat "$top/scripts/integrate.sh"
 	for p in "${patches[@]}"; do
 		echo "patch $(basename "$p")"
@@ -92,7 +106,9 @@ for p in "${patches[@]}"; do
 	patch -p1 -s -N -d "$src" < "$p" ||
 		die "${p#"$top"/} does not apply to $(basename "$src"); the tree is left as it is and is unpacked again on the next run"
 done
-if [ "${#patches[@]}" -eq 0 ]; then
+if [ "$baseline" -eq 1 ]; then
+	step "baseline: hook patches not applied"
+elif [ "${#patches[@]}" -eq 0 ]; then
 	step "patch series empty: nothing to apply"
 else
 	new_files=$(printf '%s\n%s\n' "$new_files" "$(gfpu_patch_files "${patches[@]}")")
