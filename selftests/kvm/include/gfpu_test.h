@@ -226,7 +226,7 @@ int gfpu_pin_first_cpu(void);
  * @set: the uAPI's writes reaching the guest's registers.
  * @held: one pattern held across the long phase: the uAPI's reads at each
  *	of its exits, and the guest's verdict at its end.
- * @host: the VMM's registers across KVM_RUN (struct gfpu_loop's @host).
+ * @host: the VMM's registers across KVM_RUN.
  * @iterations: short-phase iterations, one GUEST_SYNC each.
  * @long_exits: exits in the long phase.
  * @migrate_every: the host thread changes CPU every so many syncs and
@@ -239,9 +239,9 @@ struct gfpu_smoke {
 	unsigned long syncs, held_exits, migrations;
 };
 
-void gfpu_smoke_sync(struct gfpu_loop *l, struct ucall *uc);
 void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad);
-void gfpu_smoke_run(struct gfpu_loop *l, struct gfpu_hooks *hooks);
+void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
+		    bool (*exit)(struct gfpu_loop *l), struct gfpu_hooks *hooks);
 
 /* fp_smoke's results, in their TAP order. */
 static inline void gfpu_smoke_report(const struct gfpu_smoke *s,

@@ -372,13 +372,8 @@ vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
 
 /* === fp_smoke ========================================================== */
 
-/**
- * gfpu_smoke_sync() - the loop's sync callback for struct gfpu_smoke
- * (@l->data): the guest's verdict on the iteration it reports.
- * @l: the loop.
- * @uc: GUEST_SYNC2(iteration, registers that differed).
- */
-void gfpu_smoke_sync(struct gfpu_loop *l, struct ucall *uc)
+/* The guest's verdict on the iteration it reports. */
+static void gfpu_smoke_sync(struct gfpu_loop *l, struct ucall *uc)
 {
 	struct gfpu_smoke *s = l->data;
 
@@ -395,18 +390,28 @@ void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad)
 }
 
 /**
- * gfpu_smoke_run() - run fp_smoke's vCPU to its end, migrating the host
- * thread, then read the framework's counters while the VM lives.
- * @l: the loop, with a struct gfpu_smoke in @l->data.
+ * gfpu_smoke_run() - run fp_smoke's vCPU to its end, its KVM_RUNs holding
+ * a host pattern, migrating the host thread; then read the framework's
+ * counters while the VM lives.
+ * @s: the checks and counts.
+ * @vcpu: the vCPU.
+ * @exit: the test's callback for its FP exits (struct gfpu_loop).
  * @hooks: filled in.
  */
-void gfpu_smoke_run(struct gfpu_loop *l, struct gfpu_hooks *hooks)
+void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
+		    bool (*exit)(struct gfpu_loop *l), struct gfpu_hooks *hooks)
 {
-	struct gfpu_smoke *s = l->data;
+	struct gfpu_loop loop = {
+		.vcpu = vcpu,
+		.exit = exit,
+		.sync = gfpu_smoke_sync,
+		.data = s,
+		.host = &s->host,
+	};
 
 	ksft_print_msg("%u iterations, %u long exits, host thread on %d CPUs\n",
 		       s->iterations, s->long_exits, gfpu_migrate_init());
-	gfpu_run_loop(l);
+	gfpu_run_loop(&loop);
 	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
 		       s->syncs, s->held_exits, s->migrations, s->host.runs);
 	gfpu_hooks_read(hooks);
