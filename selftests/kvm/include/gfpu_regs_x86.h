@@ -47,11 +47,4 @@ static inline long gfpu_syscall_holding(long nr, long a0, long a1, long a2,
 	return ret;
 }
 
-/* KVM_RUN on @fd holding @in; the tests move to gfpu_run_holding(). */
-static inline long gfpu_kvm_run_holding_xmm(int fd, const uint64_t *in,
-					    uint64_t *out)
-{
-	return gfpu_syscall_holding(__NR_ioctl, fd, KVM_RUN, 0, in, out);
-}
-
 #endif /* SELFTEST_KVM_GFPU_REGS_X86_H */
