@@ -5,8 +5,12 @@
 # LDLIBS, library objects and generated headers.
 
 GFPU_SRC ?= $(error GFPU_SRC is required)
+GFPU_ARCH ?= $(error GFPU_ARCH is required)
 
-GFPU_LIB_OBJS := $(OUTPUT)/gfpu/lib/gfpu_util.o
+# The shared library, and this architecture's part of it (lib/<arch>/).
+GFPU_LIB_OBJS := $(OUTPUT)/gfpu/lib/gfpu_util.o \
+	$(patsubst $(GFPU_SRC)/lib/%.c,$(OUTPUT)/gfpu/lib/%.o,\
+		   $(wildcard $(GFPU_SRC)/lib/$(GFPU_ARCH)/*.c))
 
 # Not intermediate files: keep them between runs.
 .SECONDARY: $(GFPU_LIB_OBJS)

@@ -25,14 +25,9 @@
  * the wrong thing or nothing), bound to the wrong buffer or at the wrong
  * vector length; host state lost the same way.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,15 +38,11 @@
 #include "gfpu_regs_arm64.h"
 #include "gfpu_sve_arm64.h"
 
-#define TORTURE_PATH	"/sys/kernel/debug/gfpu_kfpu_torture"
 #define TORTURE_US	40	/* kernel-mode NEON period on every CPU */
 #define ROUNDS		100	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
 #define GET_EXIT	10	/* the host reads the registers at this exit */
 #define SPIN		100000	/* guest loop per round, before the exits */
-
-#define VREG_ID(n)	(KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
-			 KVM_REG_ARM_CORE_REG(fp_regs.vregs[n]))
 
 /* Guest memory, both vCPUs: what is loaded and what is read back. */
 static struct gfpu_sve_regs g_in, g_out, g_exp;
@@ -77,15 +68,9 @@ static void guest_code(volatile uint64_t *mmio, uint64_t vl)
 	uint32_t count, spin;
 	uint64_t r;
 
-	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN |
-		     (vl ? CPACR_EL1_ZEN_EL1EN | CPACR_EL1_ZEN_EL0EN : 0),
-		     cpacr_el1);
-	isb();
-	if (vl) {
-		write_sysreg_s(vl / 16 - 1, SYS_ZCR_EL1);
-		isb();
+	gfpu_guest_fp_enable(vl);
+	if (vl)
 		GUEST_ASSERT_EQ(gfpu_sve_rdvl(), vl);
-	}
 	for (r = 0; r < ROUNDS; r++) {
 		count = EXITS;
 		if (!vl) {
@@ -116,128 +101,50 @@ static struct gfpu_check guest_sve = { "guest Z/P/FFR survive kernel-mode NEON" 
 static struct gfpu_check get_sve = { "KVM_GET_ONE_REG returns the guest's Z/P/FFR under kernel-mode NEON" };
 static struct gfpu_check host_v = { "host V0-V31 survive KVM_RUN under kernel-mode NEON" };
 
-struct torture {
-	long period_us, fires, used;
+/* One vCPU, V0-V31 only or with SVE at @vl, and its checks. */
+struct vm_run {
+	unsigned int vl;
+	vm_paddr_t exit_gpa;
+	unsigned long rounds, exits;
+	struct gfpu_check *guest, *get;
 };
-
-/* The torture facility's counters, from one read of its file. */
-static bool torture_read(struct torture *t)
-{
-	char line[128], key[32];
-	FILE *f;
-	long val;
-
-	t->period_us = -1;
-	t->fires = -1;
-	t->used = -1;
-	f = fopen(TORTURE_PATH, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%31s %ld", key, &val) != 2)
-			continue;
-		if (!strcmp(key, "period_us"))
-			t->period_us = val;
-		else if (!strcmp(key, "fires"))
-			t->fires = val;
-		else if (!strcmp(key, "used"))
-			t->used = val;
-	}
-	fclose(f);
-	return t->period_us >= 0 && t->fires >= 0 && t->used >= 0;
-}
-
-static int torture_set(unsigned int period_us)
-{
-	char buf[16];
-	int fd, len, ret;
-
-	fd = open(TORTURE_PATH, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%u", period_us);
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-static bool torture_running;
-
-/* At exit, whatever the way out: never leave the timers firing. */
-static void torture_stop_at_exit(void)
-{
-	if (torture_running)
-		torture_set(0);
-}
-
-static void run_holding_vregs(struct kvm_vcpu *vcpu)
-{
-	static unsigned long seed;
-	uint64_t in[V_WORDS], out[V_WORDS];
-	long ret;
-
-	do {
-		seed++;
-		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
-		ret = gfpu_kvm_run_holding_v(vcpu->fd, in, out);
-		gfpu_check_record(&host_v, seed,
-			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
-	} while (ret == -EINTR);
-	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
-	assert_on_unhandled_exception(vcpu);
-}
 
 /* The guest's registers at an exit of round @r, through ONE_REG. */
 static uint64_t vcpu_diff(struct kvm_vcpu *vcpu, unsigned int vl, uint64_t r)
 {
 	static struct gfpu_sve_regs got, want;
 	struct gfpu_sve_expect e = { .dom = GFPU_DOM_GUEST, .seed = r };
-	uint8_t buf[SVE_VL_MAX_BYTES];
-	uint64_t v[V_WORDS], bad = 0;
-	unsigned int n, k;
+	uint64_t v[V_WORDS], bad;
 
 	if (!vl) {
-		for (n = 0; n < NR_VREGS; n++)
-			vcpu_get_reg(vcpu, VREG_ID(n), &v[2 * n]);
+		gfpu_vregs_get(vcpu, v);
 		return gfpu_pattern_diff(v, NR_VREGS, GFPU_DOM_GUEST, r);
 	}
-	for (n = 0; n < NR_ZREGS; n++) {
-		vcpu_get_reg(vcpu, KVM_REG_ARM64_SVE_ZREG(n, 0), buf);
-		memcpy(&got.z[n * vl], buf, vl);
-		for (k = vl; k < sizeof(buf); k++)
-			if (buf[k])
-				bad |= BIT_ULL(n);
-	}
-	for (n = 0; n <= NR_PREGS; n++) {
-		vcpu_get_reg(vcpu, n < NR_PREGS ? KVM_REG_ARM64_SVE_PREG(n, 0) :
-			     KVM_REG_ARM64_SVE_FFR(0), buf);
-		memcpy(n < NR_PREGS ? &got.p[n * vl / 8] : got.ffr, buf, vl / 8);
-	}
+	bad = gfpu_sve_get(vcpu, &got, vl);
 	gfpu_sve_fill(&want, vl, &e);
 	return bad | gfpu_sve_cmp(&got, &want, vl);
 }
 
-/* A page outside every memslot, mapped in the guest: stores to it exit. */
-static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
+static bool loop_exit(struct gfpu_loop *l)
 {
-	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	struct vm_run *v = l->data;
 
-	*gpa = vm->ucall_mmio_addr + vm->page_size;
-	virt_map(vm, gva, *gpa, 1);
-	return gva;
+	if (!gfpu_exit_mmio(l->vcpu, v->exit_gpa, NULL))
+		return false;
+	if (++v->exits % EXITS == GET_EXIT)
+		gfpu_check_record(v->get, v->rounds,
+				  vcpu_diff(l->vcpu, v->vl, v->rounds));
+	return true;
 }
 
-static unsigned int sve_max_vl(struct kvm_vcpu *vcpu)
+/* The guest's verdict on round args[0]: args[1], registers that differ. */
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
 {
-	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
-	unsigned int vq, max = 0;
+	struct vm_run *v = l->data;
 
-	vcpu_get_reg(vcpu, KVM_REG_ARM64_SVE_VLS, vls);
-	for (vq = KVM_ARM64_SVE_VQ_MIN; vq <= KVM_ARM64_SVE_VQ_MAX; vq++)
-		if (vls[(vq - KVM_ARM64_SVE_VQ_MIN) / 64] &
-		    (1ull << ((vq - KVM_ARM64_SVE_VQ_MIN) % 64)))
-			max = vq;
-	return max * 16;
+	TEST_ASSERT(v->exits == (v->rounds + 1) * EXITS,
+		    "%lu exits by round %lu", v->exits, v->rounds);
+	gfpu_sync_record(uc, v->rounds++, v->guest);
 }
 
 /*
@@ -246,86 +153,72 @@ static unsigned int sve_max_vl(struct kvm_vcpu *vcpu)
  */
 static long run_vm(bool sve)
 {
-	struct kvm_vcpu_init init = { .target = -1 };
-	struct gfpu_check *guest = sve ? &guest_sve : &guest_v;
-	struct gfpu_check *get = sve ? &get_sve : &get_v;
-	unsigned long rounds = 0, exits = 0;
-	int feature = KVM_ARM_VCPU_SVE;
-	struct kvm_vcpu *vcpu;
+	struct vm_run v = {
+		.guest = sve ? &guest_sve : &guest_v,
+		.get = sve ? &get_sve : &get_v,
+	};
+	struct gfpu_loop loop = {
+		.exit = loop_exit,
+		.sync = loop_sync,
+		.data = &v,
+		.host = &host_v,
+	};
 	struct kvm_vm *vm;
-	vm_paddr_t exit_gpa;
-	struct ucall uc;
-	unsigned int vl = 0;
-	bool done = false;
 	long steals;
 
 	vm = vm_create(1);
 	if (sve)
-		init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
-	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_code);
-	if (sve) {
-		vcpu_ioctl(vcpu, KVM_ARM_VCPU_FINALIZE, &feature);
-		vl = sve_max_vl(vcpu);
-	}
-	vcpu_args_set(vcpu, 2, map_exit_page(vm, &exit_gpa), vl);
+		loop.vcpu = gfpu_sve_vcpu_add(vm, guest_code, &v.vl);
+	else
+		loop.vcpu = gfpu_vcpu_add(vm, guest_code, false);
+	vcpu_args_set(loop.vcpu, 2, gfpu_map_exit_page(vm, &v.exit_gpa), v.vl);
 
-	while (!done) {
-		run_holding_vregs(vcpu);
-		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
-		    vcpu->run->mmio.phys_addr == exit_gpa) {
-			if (++exits % EXITS == GET_EXIT)
-				gfpu_check_record(get, rounds, vcpu_diff(vcpu, vl, rounds));
-			continue;
-		}
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] == rounds, "guest round %lu, expected %lu",
-				    (unsigned long)uc.args[0], rounds);
-			TEST_ASSERT(exits == (rounds + 1) * EXITS,
-				    "%lu exits by round %lu", exits, rounds);
-			gfpu_check_record(guest, rounds++, uc.args[1]);
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s",
-				  exit_reason_str(vcpu->run->exit_reason));
-		}
-	}
+	gfpu_run_loop(&loop);
 	ksft_print_msg("%s vCPU%s: %lu rounds, %lu FP exits\n",
 		       sve ? "SVE" : "FP/SIMD", sve ? " at its maximum VL" : "",
-		       rounds, exits);
+		       v.rounds, v.exits);
 	gfpu_print_stats();
 	steals = gfpu_stat("vcpu0", "steals");
 	kvm_vm_free(vm);
 	return steals;
 }
 
+/*
+ * Stop the torture; @after and @later are read 20 ms and 40 ms after
+ * that: no fire after the write returned, none pending.
+ * Return: 0 or the write's negative errno.
+ */
+static int torture_stop(struct gfpu_torture *after, struct gfpu_torture *later)
+{
+	struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
+	int ret = gfpu_torture_set(0);
+
+	nanosleep(&pause, NULL);
+	TEST_ASSERT(gfpu_torture_read(after), "cannot read %s", GFPU_TORTURE_PATH);
+	nanosleep(&pause, NULL);
+	TEST_ASSERT(gfpu_torture_read(later), "cannot read %s", GFPU_TORTURE_PATH);
+	return ret;
+}
+
 int main(int argc, char *argv[])
 {
 	bool sve = (getauxval(AT_HWCAP) & HWCAP_SVE) &&
 		   kvm_has_cap(KVM_CAP_ARM_SVE);
-	struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
-	struct torture before, during, after, later;
+	struct gfpu_torture before, during, after, later;
+	const char *no_sve = "no SVE for guests";
 	long steals, s;
 	int ret;
 
 	ksft_print_header();
-	if (access(TORTURE_PATH, F_OK))
+	if (access(GFPU_TORTURE_PATH, F_OK))
 		ksft_exit_skip("no %s: a kernel without CONFIG_GFPU_KFPU_TORTURE, or no debugfs\n",
-			       TORTURE_PATH);
+			       GFPU_TORTURE_PATH);
 	ksft_set_plan(8);
 
-	TEST_ASSERT(torture_read(&before), "cannot read %s", TORTURE_PATH);
-	atexit(torture_stop_at_exit);
-	torture_running = true;
-	ret = torture_set(TORTURE_US);
+	TEST_ASSERT(gfpu_torture_read(&before), "cannot read %s", GFPU_TORTURE_PATH);
+	ret = gfpu_torture_set(TORTURE_US);
 	TEST_ASSERT(!ret, "start the torture: %s", strerror(-ret));
-	TEST_ASSERT(torture_read(&during) && during.period_us == TORTURE_US,
+	TEST_ASSERT(gfpu_torture_read(&during) && during.period_us == TORTURE_US,
 		    "torture period %ld us, asked for %d", during.period_us,
 		    TORTURE_US);
 	ksft_print_msg("kernel-mode NEON every %ld us on every CPU; SVE vCPU: %s\n",
@@ -338,26 +231,15 @@ int main(int argc, char *argv[])
 		steals = s < 0 ? s : steals + s;
 	}
 
-	TEST_ASSERT(torture_read(&during), "cannot read %s", TORTURE_PATH);
-	ret = torture_set(0);
-	torture_running = ret != 0;
-	/* Stopped: no fire after the write returned, none pending. */
-	nanosleep(&pause, NULL);
-	TEST_ASSERT(torture_read(&after), "cannot read %s", TORTURE_PATH);
-	nanosleep(&pause, NULL);
-	TEST_ASSERT(torture_read(&later), "cannot read %s", TORTURE_PATH);
+	TEST_ASSERT(gfpu_torture_read(&during), "cannot read %s", GFPU_TORTURE_PATH);
+	ret = torture_stop(&after, &later);
 	ksft_print_msg("torture: %ld fires during the run, %ld of them used NEON\n",
 		       during.fires - before.fires, during.used - before.used);
 
 	gfpu_check_report(&guest_v);
 	gfpu_check_report(&get_v);
-	if (sve) {
-		gfpu_check_report(&guest_sve);
-		gfpu_check_report(&get_sve);
-	} else {
-		ksft_test_result_skip("%s: no SVE for guests\n", guest_sve.name);
-		ksft_test_result_skip("%s: no SVE for guests\n", get_sve.name);
-	}
+	gfpu_check_report_or_skip(&guest_sve, sve, no_sve);
+	gfpu_check_report_or_skip(&get_sve, sve, no_sve);
 	gfpu_check_report(&host_v);
 	ksft_test_result(during.used > before.used,
 			 "kernel-mode NEON clobbered the registers during the run (used %ld -> %ld)\n",

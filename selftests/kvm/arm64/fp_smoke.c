@@ -22,13 +22,13 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
 #include "gfpu_regs_arm64.h"
+#include "gfpu_sve_arm64.h"
 
 #define ITERATIONS	1000	/* GUEST_SYNC exits, and as many FP exits */
 #define LONG_EXITS	1000	/* exits with one pattern held throughout */
@@ -38,9 +38,6 @@
 /* What the guest writes to the FP exit page: which phase it is in. */
 #define FP_EXIT_SHORT	1
 #define FP_EXIT_LONG	2
-
-#define VREG_ID(n)	(KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
-			 KVM_REG_ARM_CORE_REG(fp_regs.vregs[n]))
 
 /* Load @in, exit @count times by storing @what to @mmio, store to @out. */
 static void guest_hold_vregs(const uint64_t *in, uint64_t *out,
@@ -63,9 +60,7 @@ static void guest_code(volatile uint64_t *mmio)
 	uint64_t in[V_WORDS], out[V_WORDS];
 	uint64_t i, dom;
 
-	/* The library enables FP already; a guest must not rely on it. */
-	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN, cpacr_el1);
-	isb();
+	gfpu_guest_fp_enable(0);
 	GUEST_ASSERT((read_sysreg(cpacr_el1) & CPACR_FPEN) == CPACR_FPEN);
 
 	for (i = 0; i < ITERATIONS; i++) {
@@ -82,78 +77,53 @@ static void guest_code(volatile uint64_t *mmio)
 	GUEST_DONE();
 }
 
-static struct gfpu_check host_regs = { "host v0-v31 survive KVM_RUN" };
-static struct gfpu_check guest_regs = { "guest v0-v31 survive exits" };
-static struct gfpu_check get_reg = { "KVM_GET_ONE_REG returns the guest's live V regs" };
-static struct gfpu_check set_reg = { "KVM_SET_ONE_REG reaches the guest's V regs" };
-static struct gfpu_check long_regs = { "guest v0-v31 held across many exits" };
+static struct gfpu_smoke smoke = {
+	.guest = { "guest v0-v31 survive exits" },
+	.get = { "KVM_GET_ONE_REG returns the guest's live V regs" },
+	.set = { "KVM_SET_ONE_REG reaches the guest's V regs" },
+	.held = { "guest v0-v31 held across many exits" },
+	.host = { "host v0-v31 survive KVM_RUN" },
+	.iterations = ITERATIONS,
+	.long_exits = LONG_EXITS,
+	.migrate_every = MIGRATE_EVERY,
+};
 
-/*
- * KVM_RUN from inside an asm block that holds a host pattern in v0-v31
- * across the syscall; the registers are compared afterwards. Retries on
- * EINTR like vcpu_run().
- */
-static void run_holding_vregs(struct kvm_vcpu *vcpu)
-{
-	static unsigned long seed;
-	uint64_t in[V_WORDS], out[V_WORDS];
-	long ret;
-
-	do {
-		seed++;
-		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_HOST, seed);
-		ret = gfpu_kvm_run_holding_v(vcpu->fd, in, out);
-		gfpu_check_record(&host_regs, seed,
-			     gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_HOST, seed));
-	} while (ret == -EINTR);
-
-	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
-	assert_on_unhandled_exception(vcpu);
-}
+static vm_paddr_t exit_gpa;
 
 static uint64_t vregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
 {
 	uint64_t words[V_WORDS];
-	int n;
 
-	for (n = 0; n < NR_VREGS; n++)
-		vcpu_get_reg(vcpu, VREG_ID(n), &words[2 * n]);
+	gfpu_vregs_get(vcpu, words);
 	return gfpu_pattern_diff(words, NR_VREGS, dom, seed);
-}
-
-static void vregs_set(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
-{
-	uint64_t words[V_WORDS];
-	struct kvm_one_reg reg;
-	int n;
-
-	gfpu_pattern_fill(words, V_WORDS, dom, seed);
-	for (n = 0; n < NR_VREGS; n++) {
-		reg.id = VREG_ID(n);
-		reg.addr = (uint64_t)&words[2 * n];
-		vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
-	}
 }
 
 /* The guest is stopped at a short FP exit in iteration @i. */
 static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 {
-	gfpu_check_record(&get_reg, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
+	uint64_t words[V_WORDS];
+
+	gfpu_check_record(&smoke.get, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
 	if (i % SET_EVERY)
 		return;
-	vregs_set(vcpu, GFPU_DOM_HOST_SET, i);
-	gfpu_check_record(&set_reg, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
+	gfpu_pattern_fill(words, V_WORDS, GFPU_DOM_HOST_SET, i);
+	gfpu_vregs_set(vcpu, words);
+	gfpu_check_record(&smoke.set, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
 }
 
-/* A page outside every memslot, mapped in the guest: stores to it exit. */
-static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
+static bool loop_exit(struct gfpu_loop *l)
 {
-	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	uint64_t what;
 
-	/* The ucall page sits right after memslot 0; take the next one. */
-	*gpa = vm->ucall_mmio_addr + vm->page_size;
-	virt_map(vm, gva, *gpa, 1);
-	return gva;
+	if (!gfpu_exit_mmio(l->vcpu, exit_gpa, &what))
+		return false;
+	if (what == FP_EXIT_SHORT) {
+		handle_fp_exit(l->vcpu, smoke.syncs);
+		return true;
+	}
+	TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
+	gfpu_smoke_held(&smoke, vregs_diff(l->vcpu, GFPU_DOM_LONG, 0));
+	return true;
 }
 
 /*
@@ -186,14 +156,12 @@ static void sig_guest(volatile uint64_t *mmio)
 
 static void sig_run(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t what)
 {
-	struct kvm_run *run = vcpu->run;
 	uint64_t got;
 
 	vcpu_run(vcpu);
-	TEST_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa,
+	TEST_ASSERT(gfpu_exit_mmio(vcpu, gpa, &got),
 		    "signature guest: unexpected exit %s",
-		    exit_reason_str(run->exit_reason));
-	memcpy(&got, run->mmio.data, sizeof(got));
+		    exit_reason_str(vcpu->run->exit_reason));
 	TEST_ASSERT(got == what, "signature guest: exit %lu, expected %lu",
 		    (unsigned long)got, (unsigned long)what);
 }
@@ -210,7 +178,7 @@ static void policy_signature(void)
 	int i;
 
 	vm = vm_create_with_one_vcpu(&vcpu, sig_guest);
-	vcpu_args_set(vcpu, 1, map_exit_page(vm, &gpa));
+	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &gpa));
 	/* The first run starts the guest; count from its first exit on. */
 	sig_run(vcpu, gpa, SIG_NOFP);
 	have = gfpu_counters_read("vcpu0", &c0);
@@ -220,8 +188,8 @@ static void policy_signature(void)
 	for (i = 0; i < SIG_RUNS; i++)
 		sig_run(vcpu, gpa, SIG_FP);
 	gfpu_counters_read("vcpu0", &c2);
-	vcpu_run(vcpu);
-	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "signature guest did not finish");
+	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
+		    "signature guest did not finish");
 	kvm_vm_free(vm);
 
 	if (!have) {
@@ -255,98 +223,19 @@ static void policy_signature(void)
 
 int main(int argc, char *argv[])
 {
-	unsigned long syncs = 0, long_exits = 0, migrations = 0;
+	struct gfpu_hooks hooks;
 	struct kvm_vcpu *vcpu;
-	struct kvm_run *run;
 	struct kvm_vm *vm;
-	vm_paddr_t exit_gpa;
-	struct ucall uc;
-	bool done = false, have_stats;
-	long runs, entries, syncs_hook;
-	uint64_t what;
-	int ncpus;
 
 	ksft_print_header();
 	ksft_set_plan(7);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vcpu_args_set(vcpu, 1, map_exit_page(vm, &exit_gpa));
-	run = vcpu->run;
-	ncpus = gfpu_migrate_init();
-	ksft_print_msg("%d iterations, %d long exits, host thread on %d CPUs\n",
-		       ITERATIONS, LONG_EXITS, ncpus);
-
-	while (!done) {
-		run_holding_vregs(vcpu);
-
-		if (run->exit_reason == KVM_EXIT_MMIO &&
-		    run->mmio.phys_addr == exit_gpa) {
-			TEST_ASSERT(run->mmio.is_write && run->mmio.len == 8,
-				    "unexpected access to the FP exit page");
-			memcpy(&what, run->mmio.data, sizeof(what));
-			if (what == FP_EXIT_SHORT) {
-				handle_fp_exit(vcpu, syncs);
-				continue;
-			}
-			TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
-			gfpu_check_record(&long_regs, long_exits,
-				     vregs_diff(vcpu, GFPU_DOM_LONG, 0));
-			if (++long_exits % MIGRATE_EVERY == 0 &&
-			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
-				migrations++;
-			continue;
-		}
-
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] == syncs,
-				    "guest at iteration %lu, host expected %lu",
-				    (unsigned long)uc.args[0], syncs);
-			if (syncs < ITERATIONS)
-				gfpu_check_record(&guest_regs, syncs, uc.args[1]);
-			else
-				gfpu_check_record(&long_regs, syncs, uc.args[1]);
-			if (++syncs % MIGRATE_EVERY == 0 &&
-			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
-				migrations++;
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s, ucall %lu",
-				  exit_reason_str(run->exit_reason),
-				  (unsigned long)uc.cmd);
-		}
-	}
-	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
-		       syncs, long_exits, migrations, host_regs.runs);
-	/* While the VM lives, so that its per-vCPU counters are listed. */
-	have_stats = gfpu_print_stats();
-	/* The framework's own count of what it did for this vCPU. */
-	runs = gfpu_stat("vcpu0", "run_enter");
-	entries = gfpu_stat("vcpu0", "guest_enter");
-	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
+	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &exit_gpa));
+	gfpu_smoke_run(&smoke, vcpu, loop_exit, &hooks);
 	kvm_vm_free(vm);
 
-	gfpu_check_report(&guest_regs);
-	gfpu_check_report(&get_reg);
-	gfpu_check_report(&set_reg);
-	gfpu_check_report(&long_regs);
-	gfpu_check_report(&host_regs);
-	if (have_stats)
-		/* Every KVM_RUN and every entry went through the hooks. */
-		ksft_test_result(runs >= (long)host_regs.runs &&
-				 entries >= (long)host_regs.runs &&
-				 syncs_hook == entries,
-				 "gfpu hooks ran: run_enter %ld, guest_enter %ld, exit_sync %ld for %lu KVM_RUNs\n",
-				 runs, entries, syncs_hook, host_regs.runs);
-	else
-		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
-				      GFPU_STATS_PATH);
+	gfpu_smoke_report(&smoke, &hooks);
 	policy_signature();
 	ksft_finished();
 }

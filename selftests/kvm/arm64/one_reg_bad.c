@@ -172,14 +172,7 @@ static void guest_code(volatile uint64_t *mmio, uint64_t vl)
 {
 	uint64_t round = 0, fpsr, fpcr;
 
-	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN |
-		     (vl ? CPACR_EL1_ZEN_EL1EN | CPACR_EL1_ZEN_EL0EN : 0),
-		     cpacr_el1);
-	isb();
-	if (vl) {
-		write_sysreg_s(vl / 16 - 1, SYS_ZCR_EL1);
-		isb();
-	}
+	gfpu_guest_fp_enable(vl);
 	GUEST_SYNC2(0, vl ? gfpu_sve_rdvl() : 0);
 	for (;;) {
 		round++;
@@ -257,33 +250,14 @@ static struct gfpu_sve_regs sve_want, sve_got;
 static void state_set(struct vctx *c, uint64_t round)
 {
 	struct gfpu_sve_expect e = { .dom = GFPU_DOM_HOST_SET, .seed = round };
-	uint8_t buf[SVE_VL_MAX_BYTES];
 	uint64_t v[V_WORDS], val;
-	unsigned int n;
 
 	if (!c->vl) {
 		gfpu_pattern_fill(v, V_WORDS, GFPU_DOM_HOST_SET, round);
-		for (n = 0; n < NR_VREGS; n++)
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_SET_ONE_REG, VREG_ID(n),
-					     &v[2 * n]), "set V%u", n);
+		gfpu_vregs_set(c->vcpu, v);
 	} else {
 		gfpu_sve_fill(&sve_want, c->vl, &e);
-		for (n = 0; n < NR_ZREGS; n++) {
-			memset(buf, 0, sizeof(buf));
-			memcpy(buf, &sve_want.z[n * c->vl], c->vl);
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_SET_ONE_REG,
-					     KVM_REG_ARM64_SVE_ZREG(n, 0), buf),
-				    "set Z%u", n);
-		}
-		for (n = 0; n <= NR_PREGS; n++) {
-			memset(buf, 0, sizeof(buf));
-			memcpy(buf, n < NR_PREGS ? &sve_want.p[n * c->vl / 8] :
-				    sve_want.ffr, c->vl / 8);
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_SET_ONE_REG,
-					     n < NR_PREGS ? KVM_REG_ARM64_SVE_PREG(n, 0) :
-					     KVM_REG_ARM64_SVE_FFR(0), buf),
-				    "set P%u", n);
-		}
+		gfpu_sve_set(c->vcpu, &sve_want, c->vl);
 	}
 	val = fpsr_of(round);
 	TEST_ASSERT(!one_reg(c->vcpu, KVM_SET_ONE_REG, FPSR_ID, &val), "set FPSR");
@@ -296,36 +270,13 @@ static void state_set(struct vctx *c, uint64_t round)
 static uint64_t state_diff(struct vctx *c)
 {
 	struct gfpu_sve_expect e = { .dom = GFPU_DOM_HOST_SET, .seed = c->round };
-	uint8_t buf[SVE_VL_MAX_BYTES];
 	uint64_t v[V_WORDS], bad = 0, val;
-	unsigned int n, k;
 
 	if (!c->vl) {
-		for (n = 0; n < NR_VREGS; n++)
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_GET_ONE_REG, VREG_ID(n),
-					     &v[2 * n]), "get V%u", n);
+		gfpu_vregs_get(c->vcpu, v);
 		bad = gfpu_pattern_diff(v, NR_VREGS, GFPU_DOM_HOST_SET, c->round);
 	} else {
-		for (n = 0; n < NR_ZREGS; n++) {
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_GET_ONE_REG,
-					     KVM_REG_ARM64_SVE_ZREG(n, 0), buf),
-				    "get Z%u", n);
-			memcpy(&sve_got.z[n * c->vl], buf, c->vl);
-			for (k = c->vl; k < sizeof(buf); k++)
-				if (buf[k])
-					bad |= BIT_ULL(n);
-		}
-		for (n = 0; n <= NR_PREGS; n++) {
-			TEST_ASSERT(!one_reg(c->vcpu, KVM_GET_ONE_REG,
-					     n < NR_PREGS ? KVM_REG_ARM64_SVE_PREG(n, 0) :
-					     KVM_REG_ARM64_SVE_FFR(0), buf),
-				    "get P%u", n);
-			memcpy(n < NR_PREGS ? &sve_got.p[n * c->vl / 8] :
-			       sve_got.ffr, buf, c->vl / 8);
-			for (k = c->vl / 8; k < SVE_VL_MAX_BYTES / 8; k++)
-				if (buf[k])
-					bad |= n < NR_PREGS ? SVE_DIFF_P(n) : SVE_DIFF_FFR;
-		}
+		bad = gfpu_sve_get(c->vcpu, &sve_got, c->vl);
 		gfpu_sve_fill(&sve_want, c->vl, &e);
 		bad |= gfpu_sve_cmp(&sve_got, &sve_want, c->vl);
 	}
@@ -345,38 +296,25 @@ static void run_to_sync(struct vctx *c, uint64_t tag)
 {
 	struct ucall uc;
 
-	vcpu_run(c->vcpu);
-	switch (get_ucall(c->vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[0] == tag, "%s vCPU: sync %lu, expected %lu",
-			    c->name, (unsigned long)uc.args[0],
-			    (unsigned long)tag);
-		if (!tag)
-			TEST_ASSERT(uc.args[1] == c->vl,
-				    "%s vCPU: guest VL %lu, expected %u", c->name,
-				    (unsigned long)uc.args[1], c->vl);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("%s vCPU: unexpected exit %s", c->name,
-			  exit_reason_str(c->vcpu->run->exit_reason));
-	}
+	TEST_ASSERT(gfpu_run_to_ucall(c->vcpu, &uc) == UCALL_SYNC,
+		    "%s vCPU: guest done", c->name);
+	TEST_ASSERT(uc.args[0] == tag, "%s vCPU: sync %lu, expected %lu",
+		    c->name, (unsigned long)uc.args[0], (unsigned long)tag);
+	if (!tag)
+		TEST_ASSERT(uc.args[1] == c->vl,
+			    "%s vCPU: guest VL %lu, expected %u", c->name,
+			    (unsigned long)uc.args[1], c->vl);
 }
 
 /* Run the vCPU to its next FP exit, where it waits to store its state. */
 static void run_to_fp_exit(struct vctx *c)
 {
-	struct kvm_run *run = c->vcpu->run;
 	uint64_t round;
 
 	vcpu_run(c->vcpu);
-	TEST_ASSERT(run->exit_reason == KVM_EXIT_MMIO &&
-		    run->mmio.phys_addr == c->exit_gpa && run->mmio.is_write,
+	TEST_ASSERT(gfpu_exit_mmio(c->vcpu, c->exit_gpa, &round),
 		    "%s vCPU: expected the FP exit, got %s", c->name,
-		    exit_reason_str(run->exit_reason));
-	memcpy(&round, run->mmio.data, sizeof(round));
+		    exit_reason_str(c->vcpu->run->exit_reason));
 	TEST_ASSERT(round == c->round + 1, "%s vCPU: FP exit %lu, expected %lu",
 		    c->name, (unsigned long)round, (unsigned long)c->round + 1);
 }
@@ -413,16 +351,6 @@ static uint64_t guest_diff(struct vctx *c)
 	return bad;
 }
 
-/* A page outside every memslot, mapped in the guest: stores to it exit. */
-static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
-{
-	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
-
-	*gpa = vm->ucall_mmio_addr + vm->page_size;
-	virt_map(vm, gva, *gpa, 1);
-	return gva;
-}
-
 static uint64_t vls_get(struct kvm_vcpu *vcpu, uint64_t *vls)
 {
 	memset(vls, 0, KVM_ARM64_SVE_VLS_WORDS * sizeof(*vls));
@@ -441,7 +369,7 @@ static void vq_flip(uint64_t *vls, unsigned int vq)
 	vls[vq / 64] ^= 1ull << (vq % 64);
 }
 
-/* The smallest and largest length in a set, in quadwords; 0 if empty. */
+/* The smallest length in a set, in quadwords; 0 if empty. */
 static unsigned int vls_min(const uint64_t *vls)
 {
 	unsigned int vq;
@@ -450,33 +378,6 @@ static unsigned int vls_min(const uint64_t *vls)
 		if (vq_in(vls, vq))
 			return vq;
 	return 0;
-}
-
-static unsigned int vls_max(const uint64_t *vls)
-{
-	unsigned int vq;
-
-	for (vq = KVM_ARM64_SVE_VQ_MAX; vq >= KVM_ARM64_SVE_VQ_MIN; vq--)
-		if (vq_in(vls, vq))
-			return vq;
-	return 0;
-}
-
-static struct kvm_vcpu *vcpu_add(struct kvm_vm *vm, bool sve)
-{
-	struct kvm_vcpu_init init = { .target = -1 };
-
-	if (sve)
-		init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
-	return aarch64_vcpu_add(vm, 0, &init, guest_code);
-}
-
-static int finalize_sve(struct kvm_vcpu *vcpu)
-{
-	int feature = KVM_ARM_VCPU_SVE;
-	int ret = __vcpu_ioctl(vcpu, KVM_ARM_VCPU_FINALIZE, &feature);
-
-	return ret ? errno : 0;
 }
 
 /* The guest up to its first FP exit, at @vl (0: no SVE). */
@@ -488,7 +389,7 @@ static void vctx_start(struct vctx *c, const char *name, struct kvm_vm *vm,
 	c->vcpu = vcpu;
 	c->vl = vl;
 	c->round = 0;
-	vcpu_args_set(vcpu, 2, map_exit_page(vm, &c->exit_gpa), vl);
+	vcpu_args_set(vcpu, 2, gfpu_map_exit_page(vm, &c->exit_gpa), vl);
 	c->gfp = addr_gva2hva(vm, (vm_vaddr_t)&guest_fp);
 	run_to_sync(c, 0);
 	run_to_fp_exit(c);
@@ -606,10 +507,10 @@ static void test_vls(void)
 	uint64_t bad;
 
 	vm = vm_create(1);
-	vcpu = vcpu_add(vm, true);
+	vcpu = gfpu_vcpu_add(vm, guest_code, true);
 	TEST_ASSERT(!vls_get(vcpu, orig), "get KVM_REG_ARM64_SVE_VLS");
 	min_vq = vls_min(orig);
-	max_vq = vls_max(orig);
+	max_vq = gfpu_sve_vls_max(orig);
 	TEST_ASSERT(min_vq && max_vq < KVM_ARM64_SVE_VQ_MAX,
 		    "vector lengths %u..%u quadwords", min_vq, max_vq);
 	ksft_print_msg("new SVE vCPU: vector lengths %u..%u bytes\n",
@@ -649,7 +550,7 @@ static void test_vls(void)
 	vls_try(vcpu, "KVM_REG_ARM64_SVE_VLS with the smallest length only",
 		small, 0, small);
 
-	err = finalize_sve(vcpu);
+	err = gfpu_sve_finalize(vcpu);
 	ksft_test_result(!err, "KVM_ARM_VCPU_FINALIZE: %s\n", errname(err));
 
 	vls_try(vcpu, "KVM_REG_ARM64_SVE_VLS after finalizing (the same set)",
@@ -657,7 +558,7 @@ static void test_vls(void)
 	vls_try(vcpu, "KVM_REG_ARM64_SVE_VLS after finalizing (the original set)",
 		orig, EPERM, small);
 
-	err = finalize_sve(vcpu);
+	err = gfpu_sve_finalize(vcpu);
 	ksft_test_result(err == EPERM,
 			 "KVM_ARM_VCPU_FINALIZE twice: %s (expected EPERM)\n",
 			 errname(err));
@@ -688,8 +589,8 @@ int main(int argc, char *argv[])
 		      ARRAY_SIZE(vls_checks));
 
 	vm = vm_create(1);
-	vcpu = vcpu_add(vm, false);
-	err = finalize_sve(vcpu);
+	vcpu = gfpu_vcpu_add(vm, guest_code, false);
+	err = gfpu_sve_finalize(vcpu);
 	ksft_test_result(err == EINVAL,
 			 "KVM_ARM_VCPU_FINALIZE(SVE) on a vCPU without SVE: %s (expected EINVAL)\n",
 			 errname(err));
@@ -705,10 +606,10 @@ int main(int argc, char *argv[])
 	}
 
 	vm = vm_create(1);
-	vcpu = vcpu_add(vm, true);
-	TEST_ASSERT(!finalize_sve(vcpu), "KVM_ARM_VCPU_FINALIZE");
+	vcpu = gfpu_vcpu_add(vm, guest_code, true);
+	TEST_ASSERT(!gfpu_sve_finalize(vcpu), "KVM_ARM_VCPU_FINALIZE");
 	TEST_ASSERT(!vls_get(vcpu, vls), "get KVM_REG_ARM64_SVE_VLS");
-	vctx_start(&c, "SVE", vm, vcpu, vls_max(vls) * 16);
+	vctx_start(&c, "SVE", vm, vcpu, gfpu_sve_vls_max(vls) * 16);
 	ksft_print_msg("SVE vCPU at %u bytes\n", c.vl);
 	run_cases(&c, ON_SVE);
 	kvm_vm_free(vm);

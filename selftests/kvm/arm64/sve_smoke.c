@@ -32,13 +32,11 @@
  * the wrong vector length; host SVE state clobbered by or leaking from the
  * guest, or discarded after KVM_RUN.
  */
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <ucontext.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -137,11 +135,7 @@ static void guest_code(volatile uint64_t *mmio, uint64_t max_vl)
 	unsigned int vl;
 	uint64_t i;
 
-	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN |
-		     CPACR_EL1_ZEN_EL1EN | CPACR_EL1_ZEN_EL0EN, cpacr_el1);
-	isb();
-	write_sysreg_s(max_vl / 16 - 1, SYS_ZCR_EL1);
-	isb();
+	gfpu_guest_fp_enable(max_vl);
 	vl = gfpu_sve_rdvl();
 	GUEST_SYNC3(WHAT(PH_VL, 0), vl, 0);
 
@@ -172,24 +166,27 @@ static void guest_code(volatile uint64_t *mmio, uint64_t max_vl)
 	GUEST_DONE();
 }
 
+/* What the bits of a failure mask stand for. */
+#define SVE_LEGEND	"bits 0-31 Z, 32-47 P, 48 FFR"
+
 static struct gfpu_check guest_regs = { "guest Z/P/FFR survive exits",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check get_reg = { "KVM_GET_ONE_REG returns the guest's live Z/P/FFR",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check set_reg = { "KVM_SET_ONE_REG reaches the guest's Z/P/FFR",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check v_view = { "guest V0-V31 read as Z0-Z31 bits [127:0]",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check vonly = { "FP/SIMD writes zero Z bits [VL-1:128], across exits too",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check long_regs = { "guest Z/P/FFR held across many exits and migrations",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check host_v = { "host Z bits [127:0] survive KVM_RUN",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check host_zero = { "host Z bits [VL-1:128], P, FFR read zero after KVM_RUN (syscall ABI)",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 static struct gfpu_check host_sig = { "host Z/P/FFR survive a signal right after KVM_RUN",
-					"bits 0-31 Z, 32-47 P, 48 FFR" };
+					SVE_LEGEND };
 
 static unsigned int vcpu_vl;		/* the guest's: the vCPU's maximum */
 static unsigned int host_vls[SVE_VL_MAX_BYTES / 16], nr_host_vls;
@@ -223,12 +220,6 @@ static void find_host_vls(void)
 		if (!nr_host_vls || host_vls[nr_host_vls - 1] != (unsigned int)ret)
 			host_vls[nr_host_vls++] = ret;
 	}
-}
-
-/* Skip the UDF that forced a signal round trip. */
-static void on_sigill(int sig, siginfo_t *info, void *ctx)
-{
-	((ucontext_t *)ctx)->uc_mcontext.pc += 4;
 }
 
 /* Bits [127:0] of each Z register vs @in; bit n set: Zn differs. */
@@ -268,8 +259,9 @@ static uint64_t host_rest_diff(void)
  * across the syscall, then a fresh pattern across a signal. Retries on
  * EINTR like vcpu_run().
  */
-static void run_holding_sve(struct kvm_vcpu *vcpu)
+static void run_holding_sve(struct gfpu_loop *l)
 {
+	struct kvm_vcpu *vcpu = l->vcpu;
 	struct gfpu_sve_expect e = { .dom = GFPU_DOM_HOST };
 	static unsigned long calls;
 	long ret;
@@ -315,111 +307,16 @@ static void run_holding_sve(struct kvm_vcpu *vcpu)
 	assert_on_unhandled_exception(vcpu);
 }
 
-/*
- * The vCPU's registers through ONE_REG, as a register set at @vl; bit n
- * of the result is also set where bytes past the vector length (up to
- * the slice's size) are not zero, as the API requires.
- */
-static uint64_t vcpu_get_sve(struct kvm_vcpu *vcpu, struct gfpu_sve_regs *r,
-			     unsigned int vl)
-{
-	uint8_t buf[SVE_VL_MAX_BYTES];
-	uint64_t bad = 0;
-	unsigned int n, k;
-
-	for (n = 0; n < NR_ZREGS; n++) {
-		vcpu_get_reg(vcpu, KVM_REG_ARM64_SVE_ZREG(n, 0), buf);
-		memcpy(&r->z[n * vl], buf, vl);
-		for (k = vl; k < sizeof(buf); k++)
-			if (buf[k])
-				bad |= BIT_ULL(n);
-	}
-	for (n = 0; n <= NR_PREGS; n++) {
-		uint64_t id = n < NR_PREGS ? KVM_REG_ARM64_SVE_PREG(n, 0) :
-					     KVM_REG_ARM64_SVE_FFR(0);
-
-		vcpu_get_reg(vcpu, id, buf);
-		memcpy(n < NR_PREGS ? &r->p[n * vl / 8] : r->ffr, buf, vl / 8);
-		for (k = vl / 8; k < KVM_REG_SIZE(id); k++)
-			if (buf[k])
-				bad |= n < NR_PREGS ? SVE_DIFF_P(n) : SVE_DIFF_FFR;
-	}
-	return bad;
-}
-
-static void vcpu_set_sve(struct kvm_vcpu *vcpu, const struct gfpu_sve_regs *r,
-			 unsigned int vl)
-{
-	uint8_t buf[SVE_VL_MAX_BYTES];
-	struct kvm_one_reg reg = { .addr = (uint64_t)buf };
-	unsigned int n;
-
-	for (n = 0; n < NR_ZREGS; n++) {
-		memset(buf, 0, sizeof(buf));
-		memcpy(buf, &r->z[n * vl], vl);
-		reg.id = KVM_REG_ARM64_SVE_ZREG(n, 0);
-		vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
-	}
-	for (n = 0; n <= NR_PREGS; n++) {
-		memset(buf, 0, sizeof(buf));
-		memcpy(buf, n < NR_PREGS ? &r->p[n * vl / 8] : r->ffr, vl / 8);
-		reg.id = n < NR_PREGS ? KVM_REG_ARM64_SVE_PREG(n, 0) :
-					KVM_REG_ARM64_SVE_FFR(0);
-		vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
-	}
-}
-
 static struct gfpu_sve_regs v_got, v_exp;
 
 /* Compare the vCPU's registers with @e through ONE_REG. */
 static uint64_t vcpu_sve_diff(struct kvm_vcpu *vcpu,
 			      const struct gfpu_sve_expect *e)
 {
-	uint64_t bad = vcpu_get_sve(vcpu, &v_got, vcpu_vl);
+	uint64_t bad = gfpu_sve_get(vcpu, &v_got, vcpu_vl);
 
 	gfpu_sve_fill(&v_exp, vcpu_vl, e);
 	return bad | gfpu_sve_cmp(&v_got, &v_exp, vcpu_vl);
-}
-
-/* A page outside every memslot, mapped in the guest: stores to it exit. */
-static vm_vaddr_t map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
-{
-	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
-
-	/* The ucall page sits right after memslot 0; take the next one. */
-	*gpa = vm->ucall_mmio_addr + vm->page_size;
-	virt_map(vm, gva, *gpa, 1);
-	return gva;
-}
-
-/* The largest vector length in a KVM_REG_ARM64_SVE_VLS set, in bytes. */
-static unsigned int vls_max_vl(const uint64_t *vls)
-{
-	unsigned int vq, max = 0;
-
-	for (vq = KVM_ARM64_SVE_VQ_MIN; vq <= KVM_ARM64_SVE_VQ_MAX; vq++)
-		if (vls[(vq - KVM_ARM64_SVE_VQ_MIN) / 64] &
-		    (1ull << ((vq - KVM_ARM64_SVE_VQ_MIN) % 64)))
-			max = vq;
-	return max * 16;
-}
-
-static struct kvm_vcpu *sve_vcpu_add(struct kvm_vm *vm, void *guest_code)
-{
-	struct kvm_vcpu_init init = { .target = -1 };
-	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
-	struct kvm_vcpu *vcpu;
-	int feature = KVM_ARM_VCPU_SVE;
-
-	init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
-	vcpu = aarch64_vcpu_add(vm, 0, &init, guest_code);
-	vcpu_ioctl(vcpu, KVM_ARM_VCPU_FINALIZE, &feature);
-	vcpu_get_reg(vcpu, KVM_REG_ARM64_SVE_VLS, vls);
-	vcpu_vl = vls_max_vl(vls);
-	TEST_ASSERT(vcpu_vl >= 16 && vcpu_vl <= SVE_VL_MAX_BYTES,
-		    "KVM_REG_ARM64_SVE_VLS gives a maximum VL of %u bytes",
-		    vcpu_vl);
-	return vcpu;
 }
 
 struct fp_exit_state {
@@ -449,7 +346,7 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, struct fp_exit_state *s,
 		if (s->nr == SET_EXIT && i % SET_EVERY == 0) {
 			s->cur.dom = GFPU_DOM_HOST_SET;
 			gfpu_sve_fill(&v_exp, vcpu_vl, &s->cur);
-			vcpu_set_sve(vcpu, &v_exp, vcpu_vl);
+			gfpu_sve_set(vcpu, &v_exp, vcpu_vl);
 			gfpu_check_record(&set_reg, i, vcpu_sve_diff(vcpu, &s->cur));
 		}
 		break;
@@ -460,10 +357,8 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, struct fp_exit_state *s,
 	case PH_LONG:
 		if (++long_exits % LONG_GET_EVERY == 0)
 			gfpu_check_record(&long_regs, long_exits,
-				     vcpu_sve_diff(vcpu, &s->cur));
-		if (long_exits % MIGRATE_EVERY == 0 &&
-		    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
-			migrations++;
+					  vcpu_sve_diff(vcpu, &s->cur));
+		migrations += gfpu_migrate_every(long_exits, MIGRATE_EVERY);
 		break;
 	default:
 		TEST_FAIL("FP exit 0x%lx", (unsigned long)what);
@@ -484,7 +379,7 @@ static void handle_report(const struct ucall *uc, unsigned long n)
 	switch (WHAT_PH(want)) {
 	case PH_SHORT:
 		gfpu_check_record(i % SET_EVERY ? &guest_regs : &set_reg, i,
-			     uc->args[1]);
+				  uc->args[1]);
 		break;
 	case PH_VONLY:
 		gfpu_check_record(&vonly, i, uc->args[1]);
@@ -494,21 +389,42 @@ static void handle_report(const struct ucall *uc, unsigned long n)
 	}
 }
 
+static struct fp_exit_state fps;
+static vm_paddr_t exit_gpa;
+static unsigned long reports;
+
+static bool loop_exit(struct gfpu_loop *l)
+{
+	uint64_t what;
+
+	if (!gfpu_exit_mmio(l->vcpu, exit_gpa, &what))
+		return false;
+	handle_fp_exit(l->vcpu, &fps, what);
+	return true;
+}
+
+/* The guest's VL first, then its verdict on each hold. */
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	if (uc->args[0] != WHAT(PH_VL, 0)) {
+		handle_report(uc, reports++);
+		return;
+	}
+	TEST_ASSERT(!reports, "VL reported late");
+	ksft_test_result(uc->args[1] == vcpu_vl,
+			 "guest runs at the vCPU's maximum VL from KVM_REG_ARM64_SVE_VLS (%lu bytes, expected %u)\n",
+			 (unsigned long)uc->args[1], vcpu_vl);
+}
+
 int main(int argc, char *argv[])
 {
-	struct sigaction ill = {
-		.sa_sigaction = on_sigill,
-		.sa_flags = SA_SIGINFO,
+	struct gfpu_loop loop = {
+		.run = run_holding_sve,
+		.exit = loop_exit,
+		.sync = loop_sync,
 	};
-	struct fp_exit_state fps = { 0 };
-	unsigned long reports = 0;
-	long runs, entries, syncs_hook;
-	struct kvm_vcpu *vcpu;
+	struct gfpu_hooks hooks;
 	struct kvm_vm *vm;
-	vm_paddr_t exit_gpa;
-	struct ucall uc;
-	bool done = false, have_stats;
-	uint64_t what;
 	int ncpus;
 
 	ksft_print_header();
@@ -518,60 +434,22 @@ int main(int argc, char *argv[])
 		ksft_exit_skip("KVM has no SVE for guests (KVM_CAP_ARM_SVE)\n");
 	ksft_set_plan(11);
 
-	TEST_ASSERT(!sigaction(SIGILL, &ill, NULL), "sigaction");
+	gfpu_sigill_skips_udf();
 	find_host_vls();
 	vm = vm_create(1);
-	vcpu = sve_vcpu_add(vm, guest_code);
-	vcpu_args_set(vcpu, 2, map_exit_page(vm, &exit_gpa), vcpu_vl);
+	loop.vcpu = gfpu_sve_vcpu_add(vm, guest_code, &vcpu_vl);
+	vcpu_args_set(loop.vcpu, 2, gfpu_map_exit_page(vm, &exit_gpa), vcpu_vl);
 	ncpus = gfpu_migrate_init();
 	ksft_print_msg("vCPU VL %u bytes; host VLs %u..%u bytes (%u of them); host thread on %d CPUs\n",
 		       vcpu_vl, host_vls[0], host_vls[nr_host_vls - 1],
 		       nr_host_vls, ncpus);
 
-	while (!done) {
-		run_holding_sve(vcpu);
-
-		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
-		    vcpu->run->mmio.phys_addr == exit_gpa) {
-			TEST_ASSERT(vcpu->run->mmio.is_write &&
-				    vcpu->run->mmio.len == 8,
-				    "unexpected access to the FP exit page");
-			memcpy(&what, vcpu->run->mmio.data, sizeof(what));
-			handle_fp_exit(vcpu, &fps, what);
-			continue;
-		}
-
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			if (uc.args[0] != WHAT(PH_VL, 0)) {
-				handle_report(&uc, reports++);
-				break;
-			}
-			TEST_ASSERT(!reports, "VL reported late");
-			ksft_test_result(uc.args[1] == vcpu_vl,
-					 "guest runs at the vCPU's maximum VL from KVM_REG_ARM64_SVE_VLS (%lu bytes, expected %u)\n",
-					 (unsigned long)uc.args[1], vcpu_vl);
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s, ucall %lu",
-				  exit_reason_str(vcpu->run->exit_reason),
-				  (unsigned long)uc.cmd);
-		}
-	}
+	gfpu_run_loop(&loop);
 	TEST_ASSERT(reports == ITERATIONS + V_ITERATIONS + 1,
 		    "%lu guest reports", reports);
 	ksft_print_msg("%lu KVM_RUNs, %lu long-phase exits, %lu migrations\n",
 		       host_runs, long_exits, migrations);
-	have_stats = gfpu_print_stats();
-	runs = gfpu_stat("vcpu0", "run_enter");
-	entries = gfpu_stat("vcpu0", "guest_enter");
-	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
+	gfpu_hooks_read(&hooks);
 	kvm_vm_free(vm);
 
 	gfpu_check_report(&guest_regs);
@@ -583,14 +461,6 @@ int main(int argc, char *argv[])
 	gfpu_check_report(&host_v);
 	gfpu_check_report(&host_zero);
 	gfpu_check_report(&host_sig);
-	if (have_stats)
-		ksft_test_result(runs >= (long)host_runs &&
-				 entries >= (long)host_runs &&
-				 syncs_hook == entries,
-				 "gfpu hooks ran: run_enter %ld, guest_enter %ld, exit_sync %ld for %lu KVM_RUNs\n",
-				 runs, entries, syncs_hook, host_runs);
-	else
-		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
-				      GFPU_STATS_PATH);
+	gfpu_hooks_report(&hooks, host_runs);
 	ksft_finished();
 }

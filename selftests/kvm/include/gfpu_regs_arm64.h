@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The V0-V31 register file as the gfpu selftests load, store and clobber it
- * from inline asm: @in and @out name arrays of 64-bit words.
+ * from inline asm: @in and @out name arrays of 64-bit words. The lib's
+ * gfpu_run_holding() and preemption contenders hold it across system calls.
  */
 #ifndef SELFTEST_KVM_GFPU_REGS_ARM64_H
 #define SELFTEST_KVM_GFPU_REGS_ARM64_H
@@ -24,19 +25,25 @@
 			"v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", \
 			"v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"
 
+/* The register file gfpu_syscall_holding() holds: V0-V31. */
+#define GFPU_HOLD_REGS	NR_VREGS
+#define GFPU_HOLD_WORDS	V_WORDS
+
 /*
- * KVM_RUN on @fd with V0-V31 loaded from @in before the syscall and
- * stored to @out after it, in one asm block: what the hypervisor gives
- * back is what the task gets.  Returns the syscall's result.  Nothing is
+ * gfpu_syscall_holding() - system call @nr (@a0, @a1, @a2) with V0-V31
+ * loaded from @in before it and stored to @out after it, in one asm
+ * block: what the kernel gives back is what the task gets. Nothing is
  * called between setting the register variables and the asm.
+ *
+ * Return: the system call's result.
  */
-static inline long gfpu_kvm_run_holding_v(int fd, const uint64_t *in,
-					  uint64_t *out)
+static inline long gfpu_syscall_holding(long nr, long a0, long a1, long a2,
+					const uint64_t *in, uint64_t *out)
 {
-	register long x0 asm("x0") = fd;
-	register long x1 asm("x1") = KVM_RUN;
-	register long x2 asm("x2") = 0;
-	register long x8 asm("x8") = __NR_ioctl;
+	register long x0 asm("x0") = a0;
+	register long x1 asm("x1") = a1;
+	register long x2 asm("x2") = a2;
+	register long x8 asm("x8") = nr;
 
 	asm volatile(V_ALL(V_LOAD)
 		     "svc #0\n\t"

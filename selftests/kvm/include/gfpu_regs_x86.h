@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The xmm0-15 register file as the gfpu selftests load, store and clobber it
- * from inline asm: @in and @out name arrays of 64-bit words.
+ * from inline asm: @in and @out name arrays of 64-bit words. The lib's
+ * gfpu_run_holding() and preemption contenders hold it across system calls.
  */
 #ifndef SELFTEST_KVM_GFPU_REGS_X86_H
 #define SELFTEST_KVM_GFPU_REGS_X86_H
@@ -20,13 +21,19 @@
 			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
 			"xmm12", "xmm13", "xmm14", "xmm15"
 
+/* The register file gfpu_syscall_holding() holds: xmm0-15. */
+#define GFPU_HOLD_REGS	NR_XMM
+#define GFPU_HOLD_WORDS	XMM_WORDS
+
 /*
- * KVM_RUN on @fd with xmm0-15 loaded from @in before the syscall and
- * stored to @out after it, in one asm block: what the hypervisor gives
- * back is what the task gets.  Returns the syscall's result.
+ * gfpu_syscall_holding() - system call @nr (@a0, @a1, @a2) with xmm0-15
+ * loaded from @in before it and stored to @out after it, in one asm
+ * block: what the kernel gives back is what the task gets.
+ *
+ * Return: the system call's result.
  */
-static inline long gfpu_kvm_run_holding_xmm(int fd, const uint64_t *in,
-					    uint64_t *out)
+static inline long gfpu_syscall_holding(long nr, long a0, long a1, long a2,
+					const uint64_t *in, uint64_t *out)
 {
 	long ret;
 
@@ -34,8 +41,7 @@ static inline long gfpu_kvm_run_holding_xmm(int fd, const uint64_t *in,
 		     "syscall\n\t"
 		     XMM_ALL(XMM_STORE)
 		     : "=a" (ret)
-		     : "0" ((long)__NR_ioctl), "D" ((long)fd),
-		       "S" ((long)KVM_RUN), "d" (0L),
+		     : "0" (nr), "D" (a0), "S" (a1), "d" (a2),
 		       [in] "r" (in), [out] "r" (out)
 		     : "rcx", "r11", "memory", XMM_CLOBBERS);
 	return ret;

@@ -15,7 +15,8 @@
  * instructions, which zero Z bits [VL-1:128]: Z holds the V pattern below
  * bit 128 and zeros above, P and FFR keep the SVE pattern.
  *
- * Everything here is static inline and libc-free: it runs in the guest.
+ * Everything here but the host-only declarations at the end is static
+ * inline and libc-free: it runs in the guest.
  */
 #ifndef SELFTEST_KVM_GFPU_SVE_ARM64_H
 #define SELFTEST_KVM_GFPU_SVE_ARM64_H
@@ -25,6 +26,7 @@
 #include <linux/bits.h>
 #include <linux/compiler.h>
 
+#include "processor.h"
 #include "gfpu_test.h"
 #include "gfpu_regs_arm64.h"
 
@@ -171,5 +173,41 @@ static inline unsigned int gfpu_sve_rdvl(void)
 		     "rdvl %0, #1" : "=r" (vl));
 	return vl;
 }
+
+/*
+ * gfpu_guest_fp_enable() - in the guest: FP/SIMD at EL1 and EL0 (the
+ * library enables it already; a guest must not rely on that) and, for
+ * @vl non-zero, SVE at that vector length in bytes.
+ */
+static inline void gfpu_guest_fp_enable(uint64_t vl)
+{
+	write_sysreg(read_sysreg(cpacr_el1) | CPACR_FPEN |
+		     (vl ? CPACR_EL1_ZEN_EL1EN | CPACR_EL1_ZEN_EL0EN : 0),
+		     cpacr_el1);
+	isb();
+	if (vl) {
+		write_sysreg_s(vl / 16 - 1, SYS_ZCR_EL1);
+		isb();
+	}
+}
+
+/* === Host only, lib/arm64/gfpu_regs.c ==================================== */
+
+struct kvm_vm;
+struct kvm_vcpu;
+
+struct kvm_vcpu *gfpu_vcpu_add(struct kvm_vm *vm, void *guest_code, bool sve);
+int gfpu_sve_finalize(struct kvm_vcpu *vcpu);
+unsigned int gfpu_sve_vls_max(const uint64_t *vls);
+unsigned int gfpu_sve_max_vl(struct kvm_vcpu *vcpu);
+struct kvm_vcpu *gfpu_sve_vcpu_add(struct kvm_vm *vm, void *guest_code,
+				   unsigned int *vl);
+void gfpu_vregs_get(struct kvm_vcpu *vcpu, uint64_t *words);
+void gfpu_vregs_set(struct kvm_vcpu *vcpu, const uint64_t *words);
+uint64_t gfpu_sve_get(struct kvm_vcpu *vcpu, struct gfpu_sve_regs *r,
+		      unsigned int vl);
+void gfpu_sve_set(struct kvm_vcpu *vcpu, const struct gfpu_sve_regs *r,
+		  unsigned int vl);
+void gfpu_sigill_skips_udf(void);
 
 #endif /* SELFTEST_KVM_GFPU_SVE_ARM64_H */

@@ -69,9 +69,11 @@ enum gfpu_domain {
 	GFPU_DOM_LONG,		/* held by the guest across many exits */
 };
 
-/* Host only, lib/gfpu_util.c */
+/* === Host only, lib/gfpu_util.c ========================================= */
 #include <stdbool.h>
 #include "kselftest.h"
+#include "kvm_util.h"
+#include "ucall_common.h"
 
 /**
  * struct gfpu_check - one TAP result built from many comparisons
@@ -90,11 +92,7 @@ struct gfpu_check {
 	uint64_t first_mask;
 };
 
-/*
- * Count one comparison; @bad: the registers that differed, 0 for none.
- * These two are inline: kselftest.h keeps its TAP counters per
- * compilation unit, so results must be counted in the test's own.
- */
+/* Count one comparison; @bad: the registers that differed, 0 for none. */
 static inline void gfpu_check_record(struct gfpu_check *c,
 				     unsigned long seed, uint64_t bad)
 {
@@ -106,6 +104,11 @@ static inline void gfpu_check_record(struct gfpu_check *c,
 		c->first_mask = bad;
 	}
 }
+
+/*
+ * The reporting helpers are inline: kselftest.h keeps its TAP counters
+ * per compilation unit, so results must be counted in the test's own.
+ */
 
 /* Print @c's TAP result: it fails if it never ran or ever differed. */
 static inline void gfpu_check_report(const struct gfpu_check *c)
@@ -120,6 +123,16 @@ static inline void gfpu_check_report(const struct gfpu_check *c)
 			 c->name, c->runs);
 }
 
+/* gfpu_check_report(), or where @have is false, a skip saying @why. */
+static inline void gfpu_check_report_or_skip(const struct gfpu_check *c,
+					     bool have, const char *why)
+{
+	if (have)
+		gfpu_check_report(c);
+	else
+		ksft_test_result_skip("%s: %s\n", c->name, why);
+}
+
 /**
  * struct gfpu_counters - one vCPU's line of the framework's counters
  * @policy: the policy bits the vCPU latched at its last KVM_RUN.
@@ -132,14 +145,161 @@ struct gfpu_counters {
 	long saves, restores, traps, preempted;
 };
 
+/**
+ * struct gfpu_hooks - the framework's own count of what it did for vcpu0
+ * @have: the stats file exists (not a baseline kernel).
+ * @run_enter, @guest_enter, @exit_sync: the hook counters.
+ */
+struct gfpu_hooks {
+	bool have;
+	long run_enter, guest_enter, exit_sync;
+};
+
+/* "gfpu hooks ran": every one of @runs KVM_RUNs and every entry did. */
+static inline void gfpu_hooks_report(const struct gfpu_hooks *h,
+				     unsigned long runs)
+{
+	if (h->have)
+		ksft_test_result(h->run_enter >= (long)runs &&
+				 h->guest_enter >= (long)runs &&
+				 h->exit_sync == h->guest_enter,
+				 "gfpu hooks ran: run_enter %ld, guest_enter %ld, exit_sync %ld for %lu KVM_RUNs\n",
+				 h->run_enter, h->guest_enter, h->exit_sync,
+				 runs);
+	else
+		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
+				      GFPU_STATS_PATH);
+}
+
+/**
+ * struct gfpu_loop - one vCPU, run until its GUEST_DONE
+ * @vcpu: the vCPU.
+ * @run: one KVM_RUN; NULL: gfpu_run_holding() where @host is set, else
+ *	vcpu_run().
+ * @exit: called at every exit that is not a ucall; false if it does not
+ *	know the exit (which then fails the test).
+ * @sync: called at every GUEST_SYNC.
+ * @data: the test's, for the callbacks.
+ * @host: if set, each KVM_RUN holds a host pattern in the vector
+ *	registers (gfpu_run_holding()), checked into it.
+ * @eintr: KVM_RUNs gfpu_run_holding() saw interrupted by a signal.
+ *
+ * GUEST_ASSERT failures are reported, any other exit or ucall fails.
+ */
+struct gfpu_loop {
+	struct kvm_vcpu *vcpu;
+	void (*run)(struct gfpu_loop *l);
+	bool (*exit)(struct gfpu_loop *l);
+	void (*sync)(struct gfpu_loop *l, struct ucall *uc);
+	void *data;
+	struct gfpu_check *host;
+	unsigned long eintr;
+};
+
+void gfpu_run_loop(struct gfpu_loop *l);
+void gfpu_sync_record(const struct ucall *uc, unsigned long n,
+		      struct gfpu_check *c);
+void gfpu_run_holding(struct gfpu_loop *l);
+uint64_t gfpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+uint64_t gfpu_run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+bool gfpu_exit_io(struct kvm_vcpu *vcpu, uint16_t port);
+bool gfpu_exit_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t *val);
+vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa);
+
 bool gfpu_print_stats(void);
 long gfpu_stat(const char *row, const char *field);
+void gfpu_hooks_read(struct gfpu_hooks *h);
 bool gfpu_counters_read(const char *row, struct gfpu_counters *c);
 void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
 		       const struct gfpu_counters *b);
 long gfpu_policy_param(void);
+
 int gfpu_migrate_init(void);
 int gfpu_migrate(unsigned long iteration);
+bool gfpu_migrate_every(unsigned long n, unsigned int every);
 int gfpu_pin_first_cpu(void);
+
+/**
+ * struct gfpu_smoke - fp_smoke, the same on every architecture
+ * @guest: the guest's verdicts on its registers after each short-phase exit.
+ * @get: the uAPI's reads of the guest's live registers at those exits.
+ * @set: the uAPI's writes reaching the guest's registers.
+ * @held: one pattern held across the long phase: the uAPI's reads at each
+ *	of its exits, and the guest's verdict at its end.
+ * @host: the VMM's registers across KVM_RUN.
+ * @iterations: short-phase iterations, one GUEST_SYNC each.
+ * @long_exits: exits in the long phase.
+ * @migrate_every: the host thread changes CPU every so many syncs and
+ *	long-phase exits.
+ * @syncs, @held_exits, @migrations: counted by the gfpu_smoke_*() helpers.
+ */
+struct gfpu_smoke {
+	struct gfpu_check guest, get, set, held, host;
+	unsigned int iterations, long_exits, migrate_every;
+	unsigned long syncs, held_exits, migrations;
+};
+
+void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad);
+void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
+		    bool (*exit)(struct gfpu_loop *l), struct gfpu_hooks *hooks);
+
+/* fp_smoke's results, in their TAP order. */
+static inline void gfpu_smoke_report(const struct gfpu_smoke *s,
+				     const struct gfpu_hooks *hooks)
+{
+	gfpu_check_report(&s->guest);
+	gfpu_check_report(&s->get);
+	gfpu_check_report(&s->set);
+	gfpu_check_report(&s->held);
+	gfpu_check_report(&s->host);
+	gfpu_hooks_report(hooks, s->host.runs);
+}
+
+/* Kernel-mode FPU torture (CONFIG_GFPU_KFPU_TORTURE), both arches. */
+#define GFPU_TORTURE_PATH	"/sys/kernel/debug/gfpu_kfpu_torture"
+
+struct gfpu_torture {
+	long period_us, fires, used;
+};
+
+bool gfpu_torture_read(struct gfpu_torture *t);
+int gfpu_torture_set(unsigned int period_us);
+
+/* Preemption and signal contenders on the vCPU thread's CPU. */
+void gfpu_hammer_start(struct gfpu_check *c);
+void gfpu_hammer_stop(void);
+void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c);
+void gfpu_signals_stop(void);
+int gfpu_preempt_begin(struct gfpu_check *hammer);
+long gfpu_preempt_end(void);
+
+/*
+ * The results of a run under preemption and signals: the guest's, the
+ * VMM's (@l->host), the contenders' registers, KVM_RUN interrupted by
+ * signals, and @preempted (the framework's count, -1 without it).
+ */
+static inline void gfpu_preempt_report(const struct gfpu_loop *l,
+				       const struct gfpu_check *guest,
+				       const struct gfpu_check *hammer,
+				       const struct gfpu_check *signal,
+				       long preempted)
+{
+	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
+		       l->host->runs, l->eintr, signal->runs, hammer->runs);
+	gfpu_check_report(guest);
+	gfpu_check_report(l->host);
+	gfpu_check_report(hammer);
+	gfpu_check_report(signal);
+	/* Otherwise the run proved nothing about signals in KVM_RUN. */
+	ksft_test_result(l->eintr > 0, "signals interrupted KVM_RUN (%lu times)\n",
+			 l->eintr);
+	/* Only the framework counts it; without it this is not known. */
+	if (preempted < 0)
+		ksft_test_result_skip("preempted inside KVM_RUN: no gfpu counters\n");
+	else
+		ksft_test_result(preempted > 0,
+				 "preempted inside KVM_RUN (%ld times)\n",
+				 preempted);
+}
 
 #endif /* SELFTEST_KVM_GFPU_TEST_H */

@@ -216,6 +216,18 @@ static inline void gfpu_guest_hold(const struct gfpu_fpx *in,
 
 /* === Host only ========================================================= */
 
+/* The FPX_* registers a guest with @xcr0 holds: x87, and ymm and PKRU. */
+static inline unsigned int gfpu_fpx_what(uint64_t xcr0)
+{
+	unsigned int what = FPX_X87;
+
+	if (xcr0 & XFEATURE_MASK_YMM)
+		what |= FPX_YMM;
+	if (xcr0 & XFEATURE_MASK_PKRU)
+		what |= FPX_PKRU_ON;
+	return what;
+}
+
 /* The offset of XSAVE component @nr in the standard format (CPUID 0xD). */
 static inline uint32_t gfpu_xstate_offset(int nr)
 {

@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side helpers shared by the gfpu KVM selftests.
+ * Host-side helpers shared by the gfpu KVM selftests: the framework's
+ * counters, CPU migration, the run-and-check loop, the kernel-mode FPU
+ * torture facility and the preemption contenders.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "kvm_util.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
+#include "gfpu_regs.h"
 
 /**
  * gfpu_print_stats() - print the framework's counters as TAP diagnostics.
@@ -191,4 +202,415 @@ int gfpu_pin_first_cpu(void)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}
+
+/**
+ * gfpu_migrate_every() - gfpu_migrate() at every @every-th @n.
+ * @n: a count the caller has just advanced.
+ * @every: how often to migrate.
+ *
+ * Return: true when the thread moved.
+ */
+bool gfpu_migrate_every(unsigned long n, unsigned int every)
+{
+	return n % every == 0 && gfpu_migrate(n / every) >= 0;
+}
+
+/**
+ * gfpu_hooks_read() - print the framework's counters and read vcpu0's
+ * hook counters, while the VM lives so that its vCPU is listed.
+ * @h: filled in; @h->have is false on a kernel without the framework.
+ */
+void gfpu_hooks_read(struct gfpu_hooks *h)
+{
+	h->have = gfpu_print_stats();
+	h->run_enter = gfpu_stat("vcpu0", "run_enter");
+	h->guest_enter = gfpu_stat("vcpu0", "guest_enter");
+	h->exit_sync = gfpu_stat("vcpu0", "exit_sync");
+}
+
+/* === Running a vCPU ==================================================== */
+
+/**
+ * gfpu_get_ucall() - the ucall the vCPU stopped at, which must be a
+ * GUEST_SYNC or GUEST_DONE; a GUEST_ASSERT failure is reported.
+ * @vcpu: the vCPU, after its KVM_RUN.
+ * @uc: filled in.
+ *
+ * Return: UCALL_SYNC or UCALL_DONE.
+ */
+uint64_t gfpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	uint64_t cmd = get_ucall(vcpu, uc);
+
+	if (cmd == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(*uc);
+	TEST_ASSERT(cmd == UCALL_SYNC || cmd == UCALL_DONE,
+		    "unexpected exit: %s, ucall %lu",
+		    exit_reason_str(vcpu->run->exit_reason),
+		    (unsigned long)cmd);
+	return cmd;
+}
+
+/* vcpu_run(), then gfpu_get_ucall(). */
+uint64_t gfpu_run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	vcpu_run(vcpu);
+	return gfpu_get_ucall(vcpu, uc);
+}
+
+/**
+ * gfpu_run_loop() - run @l->vcpu until GUEST_DONE.
+ * @l: the vCPU and the test's callbacks (struct gfpu_loop).
+ */
+void gfpu_run_loop(struct gfpu_loop *l)
+{
+	struct ucall uc;
+
+	for (;;) {
+		if (l->run)
+			l->run(l);
+		else if (l->host)
+			gfpu_run_holding(l);
+		else
+			vcpu_run(l->vcpu);
+		if (l->exit && l->exit(l))
+			continue;
+		if (gfpu_get_ucall(l->vcpu, &uc) == UCALL_DONE)
+			return;
+		TEST_ASSERT(l->sync, "unexpected GUEST_SYNC");
+		l->sync(l, &uc);
+	}
+}
+
+/**
+ * gfpu_sync_record() - a GUEST_SYNC2(@n, bad) from iteration @n: its
+ * verdict @bad (the registers that differed) is recorded into @c.
+ * @uc: the ucall.
+ * @n: the iteration the host expects.
+ * @c: the check.
+ */
+void gfpu_sync_record(const struct ucall *uc, unsigned long n,
+		      struct gfpu_check *c)
+{
+	TEST_ASSERT(uc->args[0] == n, "guest at iteration %lu, host expected %lu",
+		    (unsigned long)uc->args[0], n);
+	gfpu_check_record(c, n, uc->args[1]);
+}
+
+/**
+ * gfpu_run_holding() - KVM_RUN from inside an asm block that holds a host
+ * pattern in the vector registers (gfpu_regs.h) across the syscall; the
+ * registers are compared afterwards, into @l->host. Retries on EINTR like
+ * vcpu_run(), counting those in @l->eintr.
+ * @l: the loop; for its run callback.
+ */
+void gfpu_run_holding(struct gfpu_loop *l)
+{
+	uint64_t in[GFPU_HOLD_WORDS], out[GFPU_HOLD_WORDS];
+	struct gfpu_check *c = l->host;
+	unsigned long seed;
+	long ret;
+
+	do {
+		seed = c->runs + 1;
+		gfpu_pattern_fill(in, GFPU_HOLD_WORDS, GFPU_DOM_HOST, seed);
+		ret = gfpu_syscall_holding(__NR_ioctl, l->vcpu->fd, KVM_RUN, 0,
+					   in, out);
+		gfpu_check_record(c, seed, gfpu_pattern_diff(out, GFPU_HOLD_REGS,
+							     GFPU_DOM_HOST, seed));
+		l->eintr += ret == -EINTR;
+	} while (ret == -EINTR);
+
+	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
+	assert_on_unhandled_exception(l->vcpu);
+}
+
+/* The vCPU exited with an OUT to @port (x86). */
+bool gfpu_exit_io(struct kvm_vcpu *vcpu, uint16_t port)
+{
+	return vcpu->run->exit_reason == KVM_EXIT_IO &&
+	       vcpu->run->io.port == port;
+}
+
+/**
+ * gfpu_exit_mmio() - the vCPU exited with a 64-bit store to @gpa (arm64).
+ * @vcpu: the vCPU.
+ * @gpa: the exit page of gfpu_map_exit_page().
+ * @val: the value stored, if not NULL.
+ */
+bool gfpu_exit_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t *val)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->exit_reason != KVM_EXIT_MMIO || run->mmio.phys_addr != gpa)
+		return false;
+	TEST_ASSERT(run->mmio.is_write && run->mmio.len == 8,
+		    "unexpected access to the FP exit page");
+	if (val)
+		memcpy(val, run->mmio.data, sizeof(*val));
+	return true;
+}
+
+/**
+ * gfpu_map_exit_page() - a page outside every memslot, mapped in the
+ * guest: stores to it exit to userspace as MMIO.
+ * @vm: the VM.
+ * @gpa: its guest physical address.
+ *
+ * Return: its guest virtual address.
+ */
+vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
+{
+	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+
+	/* The ucall page sits right after memslot 0; take the next one. */
+	*gpa = vm->ucall_mmio_addr + vm->page_size;
+	virt_map(vm, gva, *gpa, 1);
+	return gva;
+}
+
+/* === fp_smoke ========================================================== */
+
+/* The guest's verdict on the iteration it reports. */
+static void gfpu_smoke_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	struct gfpu_smoke *s = l->data;
+
+	gfpu_sync_record(uc, s->syncs,
+			 s->syncs < s->iterations ? &s->guest : &s->held);
+	s->migrations += gfpu_migrate_every(++s->syncs, s->migrate_every);
+}
+
+/* At a long-phase exit: @bad, what the uAPI read that differed. */
+void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad)
+{
+	gfpu_check_record(&s->held, s->held_exits, bad);
+	s->migrations += gfpu_migrate_every(++s->held_exits, s->migrate_every);
+}
+
+/**
+ * gfpu_smoke_run() - run fp_smoke's vCPU to its end, its KVM_RUNs holding
+ * a host pattern, migrating the host thread; then read the framework's
+ * counters while the VM lives.
+ * @s: the checks and counts.
+ * @vcpu: the vCPU.
+ * @exit: the test's callback for its FP exits (struct gfpu_loop).
+ * @hooks: filled in.
+ */
+void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
+		    bool (*exit)(struct gfpu_loop *l), struct gfpu_hooks *hooks)
+{
+	struct gfpu_loop loop = {
+		.vcpu = vcpu,
+		.exit = exit,
+		.sync = gfpu_smoke_sync,
+		.data = s,
+		.host = &s->host,
+	};
+
+	ksft_print_msg("%u iterations, %u long exits, host thread on %d CPUs\n",
+		       s->iterations, s->long_exits, gfpu_migrate_init());
+	gfpu_run_loop(&loop);
+	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
+		       s->syncs, s->held_exits, s->migrations, s->host.runs);
+	gfpu_hooks_read(hooks);
+}
+
+/* === Kernel-mode FPU torture =========================================== */
+
+static bool gfpu_torture_running;
+
+/**
+ * gfpu_torture_read() - the torture facility's counters.
+ * @t: filled in; a counter the file lacks reads -1.
+ *
+ * Return: false when the file cannot be read or lacks a counter.
+ */
+bool gfpu_torture_read(struct gfpu_torture *t)
+{
+	char line[128], key[32];
+	FILE *f;
+	long val;
+
+	t->period_us = -1;
+	t->fires = -1;
+	t->used = -1;
+	f = fopen(GFPU_TORTURE_PATH, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %ld", key, &val) != 2)
+			continue;
+		if (!strcmp(key, "period_us"))
+			t->period_us = val;
+		else if (!strcmp(key, "fires"))
+			t->fires = val;
+		else if (!strcmp(key, "used"))
+			t->used = val;
+	}
+	fclose(f);
+	return t->period_us >= 0 && t->fires >= 0 && t->used >= 0;
+}
+
+/* At exit, whatever the way out: never leave the timers firing. */
+static void gfpu_torture_at_exit(void)
+{
+	if (gfpu_torture_running)
+		gfpu_torture_set(0);
+}
+
+/**
+ * gfpu_torture_set() - start the torture timers with @period_us, or stop
+ * them with 0. Once started, they are stopped at exit (failures
+ * included) unless a stop succeeded.
+ *
+ * Return: 0, or a negative errno.
+ */
+int gfpu_torture_set(unsigned int period_us)
+{
+	static bool at_exit;
+	char buf[16];
+	int fd, len, ret;
+
+	if (period_us && !at_exit)
+		at_exit = !atexit(gfpu_torture_at_exit);
+	if (period_us)
+		gfpu_torture_running = true;
+	fd = open(GFPU_TORTURE_PATH, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%u\n", period_us);
+	ret = write(fd, buf, len) == len ? 0 : -errno;
+	close(fd);
+	if (!period_us && !ret)
+		gfpu_torture_running = false;
+	return ret;
+}
+
+/* === Preemption and signal contenders ================================== */
+
+/* Patterns of the contenders, apart from every other domain. */
+enum {
+	GFPU_DOM_HAMMER = GFPU_DOM_LONG + 1,
+	GFPU_DOM_SIGNAL,
+};
+
+/* Load a pattern, give the CPU away, read it back: 0 if it survived. */
+static uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed)
+{
+	uint64_t in[GFPU_HOLD_WORDS], out[GFPU_HOLD_WORDS];
+
+	gfpu_pattern_fill(in, GFPU_HOLD_WORDS, dom, seed);
+	gfpu_syscall_holding(__NR_sched_yield, 0, 0, 0, in, out);
+	return gfpu_pattern_diff(out, GFPU_HOLD_REGS, dom, seed);
+}
+
+static volatile sig_atomic_t gfpu_hammer_stopping;
+static struct gfpu_check *gfpu_hammer_check, *gfpu_signal_check;
+static pthread_t gfpu_hammer_thread;
+static timer_t gfpu_signal_timer;
+
+static void *gfpu_hammer(void *arg)
+{
+	struct gfpu_check *c = arg;
+
+	while (!gfpu_hammer_stopping)
+		gfpu_check_record(c, c->runs,
+				  gfpu_yield_holding(GFPU_DOM_HAMMER, c->runs));
+	return NULL;
+}
+
+/**
+ * gfpu_hammer_start() - a thread that loads its own pattern, yields the
+ * CPU and checks the pattern, over and over, into @c. It inherits the
+ * caller's CPU affinity (gfpu_pin_first_cpu(): the same CPU).
+ * @c: its check, until gfpu_hammer_stop() returns.
+ */
+void gfpu_hammer_start(struct gfpu_check *c)
+{
+	gfpu_hammer_check = c;
+	TEST_ASSERT(!pthread_create(&gfpu_hammer_thread, NULL, gfpu_hammer, c),
+		    "pthread_create");
+}
+
+void gfpu_hammer_stop(void)
+{
+	if (!gfpu_hammer_check)
+		return;
+	gfpu_hammer_stopping = 1;
+	pthread_join(gfpu_hammer_thread, NULL);
+	gfpu_hammer_check = NULL;
+}
+
+static void gfpu_on_sigusr1(int sig)
+{
+	struct gfpu_check *c = gfpu_signal_check;
+
+	gfpu_check_record(c, c->runs, gfpu_yield_holding(GFPU_DOM_SIGNAL, c->runs));
+}
+
+/**
+ * gfpu_signals_start() - SIGUSR1 to the calling thread every @period_us;
+ * the handler loads its own pattern, yields and checks it, into @c.
+ * @period_us: below one second.
+ * @c: the handler's check, until gfpu_signals_stop() returns.
+ */
+void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = {
+		.it_value.tv_nsec = period_us * 1000,
+		.it_interval.tv_nsec = period_us * 1000,
+	};
+	struct sigaction sa = { .sa_handler = gfpu_on_sigusr1 };
+
+	gfpu_signal_check = c;
+	sev._sigev_un._tid = gettid();
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &gfpu_signal_timer),
+		    "timer_create");
+	TEST_ASSERT(!timer_settime(gfpu_signal_timer, 0, &its, NULL),
+		    "timer_settime");
+}
+
+void gfpu_signals_stop(void)
+{
+	if (gfpu_signal_check)
+		timer_delete(gfpu_signal_timer);
+}
+
+/**
+ * gfpu_preempt_begin() - pin the calling (vCPU) thread to its first CPU
+ * and start the hammer there.
+ * @hammer: the hammer's check.
+ *
+ * Return: the CPU.
+ */
+int gfpu_preempt_begin(struct gfpu_check *hammer)
+{
+	int cpu = gfpu_pin_first_cpu();
+
+	TEST_ASSERT(cpu >= 0, "cannot pin to a CPU");
+	/* The hammer inherits the pinning: both threads share one CPU. */
+	gfpu_hammer_start(hammer);
+	return cpu;
+}
+
+/**
+ * gfpu_preempt_end() - stop the signals and the hammer, print the
+ * framework's counters; while the VM lives.
+ *
+ * Return: how often vcpu0 was preempted inside KVM_RUN, -1 without the
+ * framework.
+ */
+long gfpu_preempt_end(void)
+{
+	gfpu_signals_stop();
+	gfpu_hammer_stop();
+	gfpu_print_stats();
+	return gfpu_stat("vcpu0", "preempted");
 }

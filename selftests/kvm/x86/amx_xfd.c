@@ -145,22 +145,70 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-int main(int argc, char *argv[])
-{
-	uint64_t supp, xcr0 = 0, nm = 0, xfd_err = 0, cr0 = 0, bv = 0;
-	uint64_t rb_nm = 0, rb_xfd = 0, rb_xfd_err = 0, rb_start = 0;
-	bool loaded_ok = false, set_ok = false, readback_ok = false;
-	vm_vaddr_t cfg_gva, tiles_gva, readback_gva;
-	uint32_t tile_off = 0;
+/* What the host saw at each stage, and the buffers it used. */
+struct host {
 	uint8_t *tiles, *readback, *buf;
-	struct kvm_xsave *xsave;
-	struct kvm_vcpu *vcpu;
-	struct kvm_sregs sregs;
-	struct kvm_vm *vm;
-	struct ucall uc;
-	int size, r = 0;
+	uint32_t tile_off;
+	uint64_t xcr0, nm, xfd_err, cr0, bv;
+	uint64_t rb_nm, rb_xfd, rb_xfd_err, rb_start;
+	bool loaded_ok, set_ok, readback_ok;
+};
 
-	ksft_print_header();
+/* At ST_REARMED: other tile data, XTILEDATA in XSTATE_BV. */
+static void set_tiles(struct kvm_vcpu *vcpu, struct host *h)
+{
+	struct kvm_xsave *xsave = (struct kvm_xsave *)h->buf;
+	int r;
+
+	vcpu_xsave2_get(vcpu, xsave);
+	*(uint64_t *)(h->buf + 512) |= XFEATURE_MASK_XTILE_DATA;
+	gfpu_pattern_fill((uint64_t *)(h->buf + h->tile_off),
+			  NR_TILES * TILE_BYTES / 8, GFPU_DOM_HOST_SET, 0);
+	r = __vcpu_ioctl(vcpu, KVM_SET_XSAVE, xsave);
+	h->set_ok = !r;
+	if (r)
+		ksft_print_msg("KVM_SET_XSAVE: %s\n", strerror(errno));
+}
+
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	struct host *h = l->data;
+
+	switch (uc->args[0]) {
+	case ST_XCR0:
+		h->xcr0 = uc->args[1];
+		break;
+	case ST_LOADED:
+		h->nm = uc->args[1];
+		h->xfd_err = uc->args[2];
+		h->cr0 = uc->args[3];
+		vcpu_xsave2_get(l->vcpu, (struct kvm_xsave *)h->buf);
+		h->bv = *(uint64_t *)(h->buf + 512);
+		h->loaded_ok = (h->bv & XFEATURE_MASK_XTILE_DATA) &&
+			       !memcmp(h->buf + h->tile_off, h->tiles, TILE_BYTES);
+		break;
+	case ST_REARMED:
+		set_tiles(l->vcpu, h);
+		break;
+	case ST_READBACK:
+		h->rb_nm = uc->args[1];
+		h->rb_xfd = uc->args[2];
+		h->rb_xfd_err = uc->args[3];
+		h->readback_ok = h->nm == 1 && h->rb_nm == 1 && !h->rb_xfd &&
+				 !h->rb_xfd_err &&
+				 all_zero(h->readback, TILE_BYTES);
+		memcpy(&h->rb_start, h->readback, sizeof(h->rb_start));
+		break;
+	default:
+		TEST_FAIL("unknown stage %lu", (unsigned long)uc->args[0]);
+	}
+}
+
+/* Skips the test without AMX tile data and XFD in the CPU and in KVM. */
+static void require_amx(void)
+{
+	uint64_t supp;
+
 	if (!this_cpu_has(X86_FEATURE_AMX_TILE) ||
 	    !this_cpu_has(X86_FEATURE_XTILEDATA))
 		ksft_exit_skip("no AMX in this CPU (QEMU TCG has none)\n");
@@ -178,10 +226,15 @@ int main(int argc, char *argv[])
 	    !kvm_cpu_has(X86_FEATURE_XTILEDATA) ||
 	    !kvm_cpu_has(X86_FEATURE_XTILEDATA_XFD))
 		ksft_exit_skip("KVM's CPUID lacks AMX tiles or XFD for them\n");
+}
 
-	ksft_set_plan(5);
+/* The guest's tile config page, tile data and readback page. */
+static void vm_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu, struct host *h)
+{
+	vm_vaddr_t cfg_gva, tiles_gva, readback_gva;
+	struct kvm_sregs sregs;
+	int size;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_install_exception_handler(vm, NM_VECTOR, guest_nm_handler);
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.cr4 |= X86_CR4_OSXSAVE;
@@ -190,98 +243,59 @@ int main(int argc, char *argv[])
 	cfg_gva = vm_vaddr_alloc_page(vm);
 	tiles_gva = vm_vaddr_alloc_pages(vm, NR_TILES * TILE_BYTES / PAGE_SIZE);
 	readback_gva = vm_vaddr_alloc_page(vm);
-	tiles = addr_gva2hva(vm, tiles_gva);
-	readback = addr_gva2hva(vm, readback_gva);
-	gfpu_pattern_fill((uint64_t *)tiles, NR_TILES * TILE_BYTES / 8,
+	h->tiles = addr_gva2hva(vm, tiles_gva);
+	h->readback = addr_gva2hva(vm, readback_gva);
+	gfpu_pattern_fill((uint64_t *)h->tiles, NR_TILES * TILE_BYTES / 8,
 			  GFPU_DOM_GUEST, 0);
 	vcpu_args_set(vcpu, 3, cfg_gva, tiles_gva, readback_gva);
 
-	tile_off = kvm_cpu_property(X86_PROPERTY_XSTATE_TILE_OFFSET);
+	h->tile_off = kvm_cpu_property(X86_PROPERTY_XSTATE_TILE_OFFSET);
 	size = vm_check_cap(vm, KVM_CAP_XSAVE2);
-	TEST_ASSERT(size >= (int)(tile_off + NR_TILES * TILE_BYTES),
-		    "KVM_CAP_XSAVE2 %d, tile data at %u", size, tile_off);
-	buf = calloc(1, size);
-	TEST_ASSERT(buf, "calloc(%d)", size);
-	xsave = (struct kvm_xsave *)buf;
+	TEST_ASSERT(size >= (int)(h->tile_off + NR_TILES * TILE_BYTES),
+		    "KVM_CAP_XSAVE2 %d, tile data at %u", size, h->tile_off);
+	h->buf = calloc(1, size);
+	TEST_ASSERT(h->buf, "calloc(%d)", size);
+}
 
-	for (;;) {
-		vcpu_run(vcpu);
-		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_DONE:
-			goto done;
-		case UCALL_SYNC:
-			break;
-		default:
-			TEST_FAIL("unknown ucall %lu", (unsigned long)uc.cmd);
-		}
+int main(int argc, char *argv[])
+{
+	struct host h = {};
+	struct gfpu_loop loop = {
+		.sync = loop_sync,
+		.data = &h,
+	};
+	struct kvm_vm *vm;
 
-		switch (uc.args[0]) {
-		case ST_XCR0:
-			xcr0 = uc.args[1];
-			break;
-		case ST_LOADED:
-			nm = uc.args[1];
-			xfd_err = uc.args[2];
-			cr0 = uc.args[3];
-			vcpu_xsave2_get(vcpu, xsave);
-			bv = *(uint64_t *)(buf + 512);
-			loaded_ok = (bv & XFEATURE_MASK_XTILE_DATA) &&
-				    !memcmp(buf + tile_off, tiles, TILE_BYTES);
-			break;
-		case ST_REARMED:
-			/* Other tile data, XTILEDATA in XSTATE_BV. */
-			vcpu_xsave2_get(vcpu, xsave);
-			*(uint64_t *)(buf + 512) |= XFEATURE_MASK_XTILE_DATA;
-			gfpu_pattern_fill((uint64_t *)(buf + tile_off),
-					  NR_TILES * TILE_BYTES / 8,
-					  GFPU_DOM_HOST_SET, 0);
-			r = __vcpu_ioctl(vcpu, KVM_SET_XSAVE, xsave);
-			set_ok = !r;
-			if (r)
-				ksft_print_msg("KVM_SET_XSAVE: %s\n",
-					       strerror(errno));
-			break;
-		case ST_READBACK:
-			rb_nm = uc.args[1];
-			rb_xfd = uc.args[2];
-			rb_xfd_err = uc.args[3];
-			readback_ok = nm == 1 && rb_nm == 1 && !rb_xfd &&
-				      !rb_xfd_err &&
-				      all_zero(readback, TILE_BYTES);
-			memcpy(&rb_start, readback, sizeof(rb_start));
-			break;
-		default:
-			TEST_FAIL("unknown stage %lu", (unsigned long)uc.args[0]);
-		}
-	}
-done:
+	ksft_print_header();
+	require_amx();
+	ksft_set_plan(5);
+
+	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
+	vm_setup(vm, loop.vcpu, &h);
+	gfpu_run_loop(&loop);
 	kvm_vm_free(vm);
-	free(buf);
+	free(h.buf);
 
-	if (!readback_ok)
+	if (!h.readback_ok)
 		ksft_print_msg("readback: %lu #NM, XFD 0x%lx, XFD_ERR 0x%lx, TMM0 starts 0x%lx\n",
-			       (unsigned long)rb_nm, (unsigned long)rb_xfd,
-			       (unsigned long)rb_xfd_err,
-			       (unsigned long)rb_start);
+			       (unsigned long)h.rb_nm, (unsigned long)h.rb_xfd,
+			       (unsigned long)h.rb_xfd_err,
+			       (unsigned long)h.rb_start);
 
-	ksft_test_result((xcr0 & XFEATURE_MASK_XTILE) == XFEATURE_MASK_XTILE,
+	ksft_test_result((h.xcr0 & XFEATURE_MASK_XTILE) == XFEATURE_MASK_XTILE,
 			 "guest XSETBV enables the tile bits: XGETBV 0x%lx\n",
-			 (unsigned long)xcr0);
-	ksft_test_result(nm == 1 && xfd_err == XFEATURE_MASK_XTILE_DATA &&
-			 !(cr0 & X86_CR0_TS),
+			 (unsigned long)h.xcr0);
+	ksft_test_result(h.nm == 1 && h.xfd_err == XFEATURE_MASK_XTILE_DATA &&
+			 !(h.cr0 & X86_CR0_TS),
 			 "#NM on a tile load with XFD[18] armed: %lu #NM, XFD_ERR 0x%lx, CR0 0x%lx\n",
-			 (unsigned long)nm, (unsigned long)xfd_err,
-			 (unsigned long)cr0);
-	ksft_test_result(loaded_ok,
+			 (unsigned long)h.nm, (unsigned long)h.xfd_err,
+			 (unsigned long)h.cr0);
+	ksft_test_result(h.loaded_ok,
 			 "KVM_GET_XSAVE2 holds the loaded TMM0 (XSTATE_BV 0x%lx, tile data at %u)\n",
-			 (unsigned long)bv, tile_off);
-	ksft_test_result(set_ok,
+			 (unsigned long)h.bv, h.tile_off);
+	ksft_test_result(h.set_ok,
 			 "KVM_SET_XSAVE with tile data while XFD[18] is armed is taken\n");
-	ksft_test_result(readback_ok,
+	ksft_test_result(h.readback_ok,
 			 "after it the guest runs on and, XFD disarmed, reads TMM0 as init (zeros)\n");
 	ksft_finished();
 }

@@ -145,18 +145,54 @@ static void init_round(struct host *h)
 
 	vcpu_sregs_set(vcpu, &sregs);
 	vcpu_regs_set(vcpu, &regs);
-	if (gfpu_migrate(h->round) >= 0)
-		h->migrations++;
+	h->migrations += gfpu_migrate_every(h->round, 1);
+}
+
+static bool loop_exit(struct gfpu_loop *l)
+{
+	if (!gfpu_exit_io(l->vcpu, FP_PORT))
+		return false;
+	init_round(l->data);
+	return true;
+}
+
+/* The guest's verdict on round args[1]: args[2], an FPX_BAD_* mask. */
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	struct host *h = l->data;
+
+	TEST_ASSERT(uc->args[0] == PH_HOLD && uc->args[1] == h->round,
+		    "guest phase %lu round %lu, host round %lu",
+		    (unsigned long)uc->args[0], (unsigned long)uc->args[1],
+		    h->round);
+	gfpu_check_record(h->round & 1 ? &regs_run : &regs_mpstate, h->round,
+			  uc->args[2]);
+	h->round++;
+}
+
+/* OUT %al, RESET_PORT at the reset vector, in a memslot of its own. */
+static void map_reset_vector(struct kvm_vm *vm)
+{
+	uint8_t *reset;
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, RESET_PAGE_GPA,
+				    RESET_SLOT, 1, 0);
+	reset = addr_gpa2hva(vm, RESET_GPA);
+	reset[0] = 0xe6;		/* out %al, $RESET_PORT */
+	reset[1] = RESET_PORT;
+	reset[2] = 0xf4;		/* hlt */
 }
 
 int main(int argc, char *argv[])
 {
 	struct host h = {};
-	bool done = false;
-	struct kvm_vcpu *vcpu;
+	struct gfpu_loop loop = {
+		.exit = loop_exit,
+		.sync = loop_sync,
+		.data = &h,
+	};
+	bool mpx = kvm_cpu_supported_xcr0() & XFEATURE_MASK_BNDREGS;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	uint8_t *reset;
 	size_t size;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XSAVE));
@@ -165,23 +201,15 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	ksft_set_plan(5);
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	h.vcpu = vcpu;
+	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
+	h.vcpu = loop.vcpu;
 	h.xcr0 = gfpu_test_xcr0();
-	gfpu_xstate_setup(vcpu, h.xcr0);
-	fpx_what = FPX_X87;
-	if (h.xcr0 & XFEATURE_MASK_YMM) {
-		fpx_what |= FPX_YMM;
+	gfpu_xstate_setup(h.vcpu, h.xcr0);
+	fpx_what = gfpu_fpx_what(h.xcr0) & ~FPX_PKRU_ON;
+	if (fpx_what & FPX_YMM)
 		h.ymmh_off = gfpu_xstate_offset(2);
-	}
 	sync_global_to_guest(vm, fpx_what);
-
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, RESET_PAGE_GPA,
-				    RESET_SLOT, 1, 0);
-	reset = addr_gpa2hva(vm, RESET_GPA);
-	reset[0] = 0xe6;		/* out %al, $RESET_PORT */
-	reset[1] = RESET_PORT;
-	reset[2] = 0xf4;		/* hlt */
+	map_reset_vector(vm);
 
 	size = sizeof(struct kvm_xsave);
 	h.buf = calloc(1, size);
@@ -189,45 +217,13 @@ int main(int argc, char *argv[])
 
 	ksft_print_msg("guest XCR0 0x%lx, %d rounds, one INIT each; policy %ld\n",
 		       (unsigned long)h.xcr0, ROUNDS, gfpu_policy_param());
-	ksft_print_msg("MPX %s: %s\n",
-		       (kvm_cpu_supported_xcr0() & XFEATURE_MASK_BNDREGS) ?
-		       "offered" : "not offered",
-		       (kvm_cpu_supported_xcr0() & XFEATURE_MASK_BNDREGS) ?
-		       "INIT also clears the MPX state through gfpu" :
+	ksft_print_msg("MPX %s: %s\n", mpx ? "offered" : "not offered",
+		       mpx ? "INIT also clears the MPX state through gfpu" :
 		       "the MPX clear on INIT does not run here");
 	ksft_print_msg("host thread on %d CPUs\n", gfpu_migrate_init());
 	ksft_print_msg("failure masks: ST(i) bit i, xmm n bit 8+n, ymm n high 24+n\n");
 
-	while (!done) {
-		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == FP_PORT) {
-			init_round(&h);
-			continue;
-		}
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] == PH_HOLD &&
-				    uc.args[1] == h.round,
-				    "guest phase %lu round %lu, host round %lu",
-				    (unsigned long)uc.args[0],
-				    (unsigned long)uc.args[1], h.round);
-			gfpu_check_record(h.round & 1 ? &regs_run :
-					  &regs_mpstate, h.round, uc.args[2]);
-			h.round++;
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s, ucall %lu",
-				  exit_reason_str(vcpu->run->exit_reason),
-				  (unsigned long)uc.cmd);
-		}
-	}
+	gfpu_run_loop(&loop);
 	kvm_vm_free(vm);
 	free(h.buf);
 

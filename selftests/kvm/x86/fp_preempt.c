@@ -17,15 +17,7 @@
  * restored into, the wrong registers, and any context seeing another's
  * values.
  */
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -39,11 +31,6 @@
 #define SPIN		1000000	/* guest loop per round without any exit */
 
 #define FP_PORT		0x1003
-
-enum {
-	DOM_HAMMER = GFPU_DOM_LONG + 1,
-	DOM_SIGNAL,
-};
 
 static void guest_code(void)
 {
@@ -75,80 +62,27 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* Load a pattern, give the CPU away, read it back: 0 if it survived. */
-static uint64_t hold_across_yield(uint64_t dom, uint64_t seed)
-{
-	uint64_t in[XMM_WORDS], out[XMM_WORDS];
-	long ret;
+static struct gfpu_check guest_regs = { "guest xmm0-15 survive preemption and signals" };
+static struct gfpu_check host_regs = { "VMM xmm0-15 survive KVM_RUN" };
+static struct gfpu_check hammer_regs = { "competing thread's xmm0-15 survive" };
+static struct gfpu_check signal_regs = { "signal handler's xmm0-15 survive" };
 
-	gfpu_pattern_fill(in, XMM_WORDS, dom, seed);
-	asm volatile(XMM_ALL(XMM_LOAD)
-		     "syscall\n\t"
-		     XMM_ALL(XMM_STORE)
-		     : "=a" (ret)
-		     : "0" ((long)__NR_sched_yield), [in] "r" (in), [out] "r" (out)
-		     : "rcx", "r11", "memory", XMM_CLOBBERS);
-	return gfpu_pattern_diff(out, NR_XMM, dom, seed);
+/* The guest's verdict on round args[0]: args[1], registers that differ. */
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	gfpu_sync_record(uc, guest_regs.runs, &guest_regs);
+	/*
+	 * Preemption alone first: a pending signal makes KVM_RUN return,
+	 * and the way back to userspace reloads what a broken entry path
+	 * would miss.
+	 */
+	if (guest_regs.runs == ROUNDS / 2)
+		gfpu_signals_start(SIGNAL_US, &signal_regs);
 }
 
-static volatile sig_atomic_t stop;
-static volatile unsigned long hammer_runs, hammer_fails;
-static volatile unsigned long signal_runs, signal_fails;
-
-static void *hammer(void *arg)
+static bool loop_exit(struct gfpu_loop *l)
 {
-	while (!stop) {
-		if (hold_across_yield(DOM_HAMMER, hammer_runs))
-			hammer_fails++;
-		hammer_runs++;
-	}
-	return NULL;
-}
-
-static void on_sigusr1(int sig)
-{
-	if (hold_across_yield(DOM_SIGNAL, signal_runs))
-		signal_fails++;
-	signal_runs++;
-}
-
-static unsigned long host_runs, host_fails, eintr;
-
-static void run_holding_xmm(struct kvm_vcpu *vcpu)
-{
-	uint64_t in[XMM_WORDS], out[XMM_WORDS];
-	long ret;
-
-	do {
-		host_runs++;
-		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_HOST, host_runs);
-		ret = gfpu_kvm_run_holding_xmm(vcpu->fd, in, out);
-		if (gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, host_runs))
-			host_fails++;
-		eintr += ret == -EINTR;
-	} while (ret == -EINTR);
-	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
-	assert_on_unhandled_exception(vcpu);
-}
-
-static timer_t start_signals(void)
-{
-	struct sigevent sev = {
-		.sigev_notify = SIGEV_THREAD_ID,
-		.sigev_signo = SIGUSR1,
-	};
-	struct itimerspec its = {
-		.it_value.tv_nsec = SIGNAL_US * 1000,
-		.it_interval.tv_nsec = SIGNAL_US * 1000,
-	};
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	timer_t timer = NULL;
-
-	sev._sigev_un._tid = gettid();
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create");
-	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
-	return timer;
+	return gfpu_exit_io(l->vcpu, FP_PORT);
 }
 
 /*
@@ -194,98 +128,35 @@ static void policy_signature(bool have, const struct gfpu_counters *c)
 				 c->policy, c->saves, c->run_enter, c->preempted);
 }
 
-static void result(bool ok, unsigned long runs, unsigned long fails,
-		   const char *what)
-{
-	ksft_test_result(ok && runs && !fails, "%s (%lu checks, %lu wrong)\n",
-			 what, runs, fails);
-}
-
 int main(int argc, char *argv[])
 {
-	unsigned long guest_rounds = 0, guest_fails = 0;
+	struct gfpu_loop loop = {
+		.exit = loop_exit,
+		.sync = loop_sync,
+		.host = &host_regs,
+	};
 	struct gfpu_counters counters;
 	bool have_counters;
-	long preempted;
-	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	pthread_t thread;
-	struct ucall uc;
-	timer_t timer = NULL;
-	bool done = false;
+	long preempted;
 	int cpu;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
 	ksft_print_header();
 	ksft_set_plan(7);
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	cpu = gfpu_pin_first_cpu();
-	TEST_ASSERT(cpu >= 0, "cannot pin to a CPU");
-	/* The hammer inherits the pinning: both threads share one CPU. */
-	TEST_ASSERT(!pthread_create(&thread, NULL, hammer, NULL), "pthread_create");
+	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
+	cpu = gfpu_preempt_begin(&hammer_regs);
 	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us\n",
 		       cpu, SIGNAL_US);
 
-	while (!done) {
-		run_holding_xmm(vcpu);
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == FP_PORT)
-			continue;
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] == guest_rounds, "guest round %lu, expected %lu",
-				    (unsigned long)uc.args[0], guest_rounds);
-			guest_rounds++;
-			guest_fails += uc.args[1] != 0;
-			/*
-			 * Preemption alone first: a pending signal makes
-			 * KVM_RUN return, and the way back to userspace
-			 * reloads what a broken entry path would miss.
-			 */
-			if (guest_rounds == ROUNDS / 2)
-				timer = start_signals();
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s",
-				  exit_reason_str(vcpu->run->exit_reason));
-		}
-	}
-	if (timer)
-		timer_delete(timer);
-	stop = 1;
-	pthread_join(thread, NULL);
-	gfpu_print_stats();
-	preempted = gfpu_stat("vcpu0", "preempted");
+	gfpu_run_loop(&loop);
+	preempted = gfpu_preempt_end();
 	have_counters = gfpu_counters_read("vcpu0", &counters);
 	kvm_vm_free(vm);
 
-	ksft_print_msg("%lu KVM_RUNs, %lu interrupted by a signal, %lu signals, %lu hammer rounds\n",
-		       host_runs, eintr, (unsigned long)signal_runs,
-		       (unsigned long)hammer_runs);
-	result(true, guest_rounds, guest_fails,
-	       "guest xmm0-15 survive preemption and signals");
-	result(true, host_runs, host_fails, "VMM xmm0-15 survive KVM_RUN");
-	result(true, hammer_runs, hammer_fails,
-	       "competing thread's xmm0-15 survive");
-	result(true, signal_runs, signal_fails,
-	       "signal handler's xmm0-15 survive");
-	/* Otherwise the run above proved nothing about signals in KVM_RUN. */
-	ksft_test_result(eintr > 0, "signals interrupted KVM_RUN (%lu times)\n",
-			 eintr);
-	/* Only the framework counts it; without it this is not known. */
-	if (preempted < 0)
-		ksft_test_result_skip("preempted inside KVM_RUN: no gfpu counters\n");
-	else
-		ksft_test_result(preempted > 0,
-				 "preempted inside KVM_RUN (%ld times)\n",
-				 preempted);
+	gfpu_preempt_report(&loop, &guest_regs, &hammer_regs, &signal_regs,
+			    preempted);
 	policy_signature(have_counters, &counters);
 	ksft_finished();
 }

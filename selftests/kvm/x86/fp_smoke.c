@@ -22,7 +22,6 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -73,34 +72,16 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static struct gfpu_check host_regs = { "host xmm0-15 survive KVM_RUN" };
-static struct gfpu_check guest_regs = { "guest xmm0-15 survive exits" };
-static struct gfpu_check get_fpu = { "KVM_GET_FPU returns the guest's live xmm" };
-static struct gfpu_check set_fpu = { "KVM_SET_FPU reaches the guest's xmm" };
-static struct gfpu_check long_regs = { "guest xmm0-15 held across many exits" };
-
-/*
- * KVM_RUN from inside an asm block that holds a host pattern in xmm0-15
- * across the syscall; the registers are compared afterwards. Retries on
- * EINTR like vcpu_run().
- */
-static void run_holding_xmm(struct kvm_vcpu *vcpu)
-{
-	static unsigned long seed;
-	uint64_t in[XMM_WORDS], out[XMM_WORDS];
-	long ret;
-
-	do {
-		seed++;
-		gfpu_pattern_fill(in, XMM_WORDS, GFPU_DOM_HOST, seed);
-		ret = gfpu_kvm_run_holding_xmm(vcpu->fd, in, out);
-		gfpu_check_record(&host_regs, seed,
-			     gfpu_pattern_diff(out, NR_XMM, GFPU_DOM_HOST, seed));
-	} while (ret == -EINTR);
-
-	TEST_ASSERT(!ret, "KVM_RUN failed: %ld (%s)", ret, strerror(-ret));
-	assert_on_unhandled_exception(vcpu);
-}
+static struct gfpu_smoke smoke = {
+	.guest = { "guest xmm0-15 survive exits" },
+	.get = { "KVM_GET_FPU returns the guest's live xmm" },
+	.set = { "KVM_SET_FPU reaches the guest's xmm" },
+	.held = { "guest xmm0-15 held across many exits" },
+	.host = { "host xmm0-15 survive KVM_RUN" },
+	.iterations = ITERATIONS,
+	.long_exits = LONG_EXITS,
+	.migrate_every = MIGRATE_EVERY,
+};
 
 static uint64_t fpu_diff(const struct kvm_fpu *fpu, uint64_t dom, uint64_t seed)
 {
@@ -117,7 +98,7 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 	struct kvm_fpu fpu;
 
 	vcpu_fpu_get(vcpu, &fpu);
-	gfpu_check_record(&get_fpu, i, fpu_diff(&fpu, GFPU_DOM_GUEST, i));
+	gfpu_check_record(&smoke.get, i, fpu_diff(&fpu, GFPU_DOM_GUEST, i));
 	if (i % SET_EVERY)
 		return;
 
@@ -125,19 +106,29 @@ static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
 	memcpy(fpu.xmm, words, sizeof(words));
 	vcpu_fpu_set(vcpu, &fpu);
 	vcpu_fpu_get(vcpu, &fpu);
-	gfpu_check_record(&set_fpu, i, fpu_diff(&fpu, GFPU_DOM_HOST_SET, i));
+	gfpu_check_record(&smoke.set, i, fpu_diff(&fpu, GFPU_DOM_HOST_SET, i));
+}
+
+static bool loop_exit(struct gfpu_loop *l)
+{
+	struct kvm_fpu fpu;
+
+	if (gfpu_exit_io(l->vcpu, FP_PORT)) {
+		handle_fp_exit(l->vcpu, smoke.syncs);
+		return true;
+	}
+	if (!gfpu_exit_io(l->vcpu, FP_PORT_LONG))
+		return false;
+	vcpu_fpu_get(l->vcpu, &fpu);
+	gfpu_smoke_held(&smoke, fpu_diff(&fpu, GFPU_DOM_LONG, 0));
+	return true;
 }
 
 int main(int argc, char *argv[])
 {
-	unsigned long syncs = 0, long_exits = 0, migrations = 0;
+	struct gfpu_hooks hooks;
 	struct kvm_vcpu *vcpu;
-	struct kvm_fpu fpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	bool done = false, have_stats;
-	long runs, entries, syncs_hook;
-	int ncpus;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XMM2));
 
@@ -145,78 +136,9 @@ int main(int argc, char *argv[])
 	ksft_set_plan(6);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	ncpus = gfpu_migrate_init();
-	ksft_print_msg("%d iterations, %d long exits, host thread on %d CPUs\n",
-		       ITERATIONS, LONG_EXITS, ncpus);
-
-	while (!done) {
-		run_holding_xmm(vcpu);
-
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == FP_PORT) {
-			handle_fp_exit(vcpu, syncs);
-			continue;
-		}
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == FP_PORT_LONG) {
-			vcpu_fpu_get(vcpu, &fpu);
-			gfpu_check_record(&long_regs, long_exits,
-				     fpu_diff(&fpu, GFPU_DOM_LONG, 0));
-			if (++long_exits % MIGRATE_EVERY == 0 &&
-			    gfpu_migrate(long_exits / MIGRATE_EVERY) >= 0)
-				migrations++;
-			continue;
-		}
-
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[0] == syncs,
-				    "guest at iteration %lu, host expected %lu",
-				    (unsigned long)uc.args[0], syncs);
-			if (syncs < ITERATIONS)
-				gfpu_check_record(&guest_regs, syncs, uc.args[1]);
-			else
-				gfpu_check_record(&long_regs, syncs, uc.args[1]);
-			if (++syncs % MIGRATE_EVERY == 0 &&
-			    gfpu_migrate(syncs / MIGRATE_EVERY) >= 0)
-				migrations++;
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s, ucall %lu",
-				  exit_reason_str(vcpu->run->exit_reason),
-				  (unsigned long)uc.cmd);
-		}
-	}
-	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
-		       syncs, long_exits, migrations, host_regs.runs);
-	/* While the VM lives, so that its per-vCPU counters are listed. */
-	have_stats = gfpu_print_stats();
-	/* The framework's own count of what it did for this vCPU. */
-	runs = gfpu_stat("vcpu0", "run_enter");
-	entries = gfpu_stat("vcpu0", "guest_enter");
-	syncs_hook = gfpu_stat("vcpu0", "exit_sync");
+	gfpu_smoke_run(&smoke, vcpu, loop_exit, &hooks);
 	kvm_vm_free(vm);
 
-	gfpu_check_report(&guest_regs);
-	gfpu_check_report(&get_fpu);
-	gfpu_check_report(&set_fpu);
-	gfpu_check_report(&long_regs);
-	gfpu_check_report(&host_regs);
-	if (have_stats)
-		/* Every KVM_RUN and every entry went through the hooks. */
-		ksft_test_result(runs >= (long)host_regs.runs &&
-				 entries >= (long)host_regs.runs &&
-				 syncs_hook == entries,
-				 "gfpu hooks ran: run_enter %ld, guest_enter %ld, exit_sync %ld for %lu KVM_RUNs\n",
-				 runs, entries, syncs_hook, host_regs.runs);
-	else
-		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
-				      GFPU_STATS_PATH);
+	gfpu_smoke_report(&smoke, &hooks);
 	ksft_finished();
 }

@@ -116,6 +116,9 @@ static struct gfpu_check set_xsave = { "KVM_SET_XSAVE reaches the guest's regist
 
 struct host {
 	struct kvm_vcpu *vcpu;
+	uint64_t low_xcr0;	/* the XCR0 below guest_xcr0 it gets */
+	uint64_t low_seen, low_ud, back_seen, back_ud;
+	bool have_low, have_back;
 	void *buf;
 	int xsave2_size;
 	uint32_t ymmh_off, pkru_off;
@@ -143,9 +146,7 @@ static void handle_fp_exit(struct host *h)
 		h->sets++;
 	}
 	h->exit_in_round++;
-	if (++h->exits % MIGRATE_EVERY == 0 &&
-	    gfpu_migrate(h->exits / MIGRATE_EVERY) >= 0)
-		h->migrations++;
+	h->migrations += gfpu_migrate_every(++h->exits, MIGRATE_EVERY);
 }
 
 static void handle_hold_sync(struct host *h, struct ucall *uc)
@@ -163,7 +164,7 @@ static void handle_hold_sync(struct host *h, struct ucall *uc)
 		gfpu_check_record(&x87_regs, h->round, bad & FPX_ST_MASK);
 		if (fpx_what & FPX_YMM)
 			gfpu_check_record(&ymm_regs, h->round,
-				     bad & (FPX_XMM_MASK | FPX_YMMH_MASK));
+					  bad & (FPX_XMM_MASK | FPX_YMMH_MASK));
 		if (fpx_what & FPX_PKRU_ON)
 			gfpu_check_record(&pkru_reg, h->round, bad & FPX_BAD_PKRU);
 	}
@@ -172,16 +173,97 @@ static void handle_hold_sync(struct host *h, struct ucall *uc)
 	h->dom = GFPU_DOM_GUEST;
 }
 
+static bool loop_exit(struct gfpu_loop *l)
+{
+	if (!gfpu_exit_io(l->vcpu, FP_PORT))
+		return false;
+	handle_fp_exit(l->data);
+	return true;
+}
+
+static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	struct host *h = l->data;
+
+	switch (uc->args[0]) {
+	case PH_HOLD:
+		handle_hold_sync(h, uc);
+		break;
+	case PH_XCR0_LOW:
+		gfpu_xcr0_set(l->vcpu, h->low_xcr0);
+		break;
+	case PH_XCR0_LOW_SEEN:
+		h->low_seen = uc->args[1];
+		h->low_ud = uc->args[2];
+		h->have_low = true;
+		gfpu_xcr0_set(l->vcpu, guest_xcr0);
+		break;
+	case PH_XCR0_BACK_SEEN:
+		h->back_seen = uc->args[1];
+		h->back_ud = uc->args[2];
+		h->have_back = true;
+		break;
+	default:
+		TEST_FAIL("unknown phase %lu", (unsigned long)uc->args[0]);
+	}
+}
+
+/* The XCR0 phases: loaded for the guest at the low value and back. */
+static void report_xcr0(const struct host *h)
+{
+	if (fpx_what & FPX_YMM)
+		ksft_test_result(h->have_low && h->low_seen == h->low_xcr0 &&
+				 h->low_ud == 1,
+				 "guest XCR0 0x%lx from KVM_SET_XCRS is loaded: XGETBV 0x%lx, %lu #UD from AVX\n",
+				 (unsigned long)h->low_xcr0,
+				 (unsigned long)h->low_seen,
+				 (unsigned long)h->low_ud);
+	else
+		ksft_test_result(h->have_low && h->low_seen == h->low_xcr0 &&
+				 !h->low_ud,
+				 "guest XCR0 0x%lx from KVM_SET_XCRS is loaded: XGETBV 0x%lx (no AVX: #UD not tested)\n",
+				 (unsigned long)h->low_xcr0,
+				 (unsigned long)h->low_seen);
+	ksft_test_result(h->have_back && h->back_seen == guest_xcr0 &&
+			 !h->back_ud,
+			 "guest XCR0 0x%lx back from KVM_SET_XCRS: XGETBV 0x%lx, %lu #UD from AVX\n",
+			 (unsigned long)guest_xcr0, (unsigned long)h->back_seen,
+			 (unsigned long)h->back_ud);
+}
+
+/* The guest's #UD handler, XSAVE state and XCR0; the host's buffer. */
+static void vm_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu, struct host *h)
+{
+	size_t size;
+
+	vm_install_exception_handler(vm, UD_VECTOR, guest_ud_handler);
+	gfpu_xstate_setup(vcpu, guest_xcr0);
+	sync_global_to_guest(vm, guest_xcr0);
+	sync_global_to_guest(vm, fpx_what);
+
+	h->vcpu = vcpu;
+	h->xsave2_size = gfpu_xsave2_size(vm);
+	size = h->xsave2_size ? h->xsave2_size : sizeof(struct kvm_xsave);
+	h->buf = calloc(1, size);
+	TEST_ASSERT(h->buf, "calloc(%zu)", size);
+	if (fpx_what & FPX_YMM)
+		h->ymmh_off = gfpu_xstate_offset(2);
+	if (fpx_what & FPX_PKRU_ON)
+		h->pkru_off = gfpu_xstate_offset(9);
+}
+
 int main(int argc, char *argv[])
 {
-	uint64_t low_xcr0 = XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
-	uint64_t low_seen = 0, back_seen = 0, low_ud = 0, back_ud = 0;
-	struct host h = { .dom = GFPU_DOM_GUEST };
-	bool done = false, have_low = false, have_back = false;
-	struct kvm_vcpu *vcpu;
+	struct host h = {
+		.dom = GFPU_DOM_GUEST,
+		.low_xcr0 = XFEATURE_MASK_FP | XFEATURE_MASK_SSE,
+	};
+	struct gfpu_loop loop = {
+		.exit = loop_exit,
+		.sync = loop_sync,
+		.data = &h,
+	};
 	struct kvm_vm *vm;
-	struct ucall uc;
-	size_t size;
 
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_XSAVE));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_XCRS));
@@ -190,30 +272,13 @@ int main(int argc, char *argv[])
 	ksft_set_plan(8);
 
 	guest_xcr0 = gfpu_test_xcr0();
-	fpx_what = FPX_X87;
-	if (guest_xcr0 & XFEATURE_MASK_YMM)
-		fpx_what |= FPX_YMM;
-	if (guest_xcr0 & XFEATURE_MASK_PKRU)
-		fpx_what |= FPX_PKRU_ON;
+	fpx_what = gfpu_fpx_what(guest_xcr0);
 	/* Something below the full XCR0 that KVM must load all the same. */
-	if (guest_xcr0 == low_xcr0)
-		low_xcr0 = XFEATURE_MASK_FP;
+	if (guest_xcr0 == h.low_xcr0)
+		h.low_xcr0 = XFEATURE_MASK_FP;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vm_install_exception_handler(vm, UD_VECTOR, guest_ud_handler);
-	gfpu_xstate_setup(vcpu, guest_xcr0);
-	sync_global_to_guest(vm, guest_xcr0);
-	sync_global_to_guest(vm, fpx_what);
-
-	h.vcpu = vcpu;
-	h.xsave2_size = gfpu_xsave2_size(vm);
-	size = h.xsave2_size ? h.xsave2_size : sizeof(struct kvm_xsave);
-	h.buf = calloc(1, size);
-	TEST_ASSERT(h.buf, "calloc(%zu)", size);
-	if (fpx_what & FPX_YMM)
-		h.ymmh_off = gfpu_xstate_offset(2);
-	if (fpx_what & FPX_PKRU_ON)
-		h.pkru_off = gfpu_xstate_offset(9);
+	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
+	vm_setup(vm, loop.vcpu, &h);
 
 	ksft_print_msg("guest XCR0 0x%lx (KVM's 0x%lx), %d rounds of %d exits\n",
 		       (unsigned long)guest_xcr0,
@@ -223,50 +288,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("host thread on %d CPUs\n", gfpu_migrate_init());
 	ksft_print_msg("failure masks: ST(i) bit i, xmm n bit 8+n, ymm n high 24+n, PKRU 40\n");
 
-	while (!done) {
-		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == FP_PORT) {
-			handle_fp_exit(&h);
-			continue;
-		}
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			switch (uc.args[0]) {
-			case PH_HOLD:
-				handle_hold_sync(&h, &uc);
-				break;
-			case PH_XCR0_LOW:
-				gfpu_xcr0_set(vcpu, low_xcr0);
-				break;
-			case PH_XCR0_LOW_SEEN:
-				low_seen = uc.args[1];
-				low_ud = uc.args[2];
-				have_low = true;
-				gfpu_xcr0_set(vcpu, guest_xcr0);
-				break;
-			case PH_XCR0_BACK_SEEN:
-				back_seen = uc.args[1];
-				back_ud = uc.args[2];
-				have_back = true;
-				break;
-			default:
-				TEST_FAIL("unknown phase %lu",
-					  (unsigned long)uc.args[0]);
-			}
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s, ucall %lu",
-				  exit_reason_str(vcpu->run->exit_reason),
-				  (unsigned long)uc.cmd);
-		}
-	}
+	gfpu_run_loop(&loop);
 	kvm_vm_free(vm);
 	free(h.buf);
 
@@ -274,31 +296,12 @@ int main(int argc, char *argv[])
 		       h.round, h.exits, h.sets, h.migrations);
 	gfpu_check_report(&xcr0_seen);
 	gfpu_check_report(&x87_regs);
-	if (fpx_what & FPX_YMM)
-		gfpu_check_report(&ymm_regs);
-	else
-		ksft_test_result_skip("%s: no AVX in KVM's CPUID and XCR0\n",
-				      ymm_regs.name);
-	if (fpx_what & FPX_PKRU_ON)
-		gfpu_check_report(&pkru_reg);
-	else
-		ksft_test_result_skip("%s: no PKU in KVM's CPUID and XCR0\n",
-				      pkru_reg.name);
+	gfpu_check_report_or_skip(&ymm_regs, fpx_what & FPX_YMM,
+				  "no AVX in KVM's CPUID and XCR0");
+	gfpu_check_report_or_skip(&pkru_reg, fpx_what & FPX_PKRU_ON,
+				  "no PKU in KVM's CPUID and XCR0");
 	gfpu_check_report(&get_xsave);
 	gfpu_check_report(&set_xsave);
-
-	if (fpx_what & FPX_YMM)
-		ksft_test_result(have_low && low_seen == low_xcr0 && low_ud == 1,
-				 "guest XCR0 0x%lx from KVM_SET_XCRS is loaded: XGETBV 0x%lx, %lu #UD from AVX\n",
-				 (unsigned long)low_xcr0, (unsigned long)low_seen,
-				 (unsigned long)low_ud);
-	else
-		ksft_test_result(have_low && low_seen == low_xcr0 && !low_ud,
-				 "guest XCR0 0x%lx from KVM_SET_XCRS is loaded: XGETBV 0x%lx (no AVX: #UD not tested)\n",
-				 (unsigned long)low_xcr0, (unsigned long)low_seen);
-	ksft_test_result(have_back && back_seen == guest_xcr0 && !back_ud,
-			 "guest XCR0 0x%lx back from KVM_SET_XCRS: XGETBV 0x%lx, %lu #UD from AVX\n",
-			 (unsigned long)guest_xcr0, (unsigned long)back_seen,
-			 (unsigned long)back_ud);
+	report_xcr0(&h);
 	ksft_finished();
 }

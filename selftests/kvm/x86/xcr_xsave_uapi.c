@@ -149,26 +149,6 @@ static struct kvm_vcpu *new_vcpu(struct kvm_vm **vm, void *guest,
 	return vcpu;
 }
 
-/* The ucall the vCPU stopped at: UCALL_SYNC or UCALL_DONE. */
-static uint64_t sync_or_done(struct kvm_vcpu *vcpu, struct ucall *uc)
-{
-	uint64_t cmd = get_ucall(vcpu, uc);
-
-	if (cmd == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(*uc);
-	TEST_ASSERT(cmd == UCALL_SYNC || cmd == UCALL_DONE,
-		    "unexpected exit: %s, ucall %lu",
-		    exit_reason_str(vcpu->run->exit_reason),
-		    (unsigned long)cmd);
-	return cmd;
-}
-
-static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
-{
-	vcpu_run(vcpu);
-	return sync_or_done(vcpu, uc);
-}
-
 /* A user feature KVM does not offer, as a whole group; 0 if none. */
 static uint64_t unoffered_feature(void)
 {
@@ -250,7 +230,7 @@ static void xcr0_good(struct kvm_vcpu *vcpu, const char *what,
 	r = gfpu_xcr0_try_set(vcpu, xcr0);
 	if (!r) {
 		got = gfpu_xcr0_get(vcpu);
-		run_to_ucall(vcpu, &uc);
+		gfpu_run_to_ucall(vcpu, &uc);
 		seen = uc.args[0];
 	}
 	ksft_test_result(!r && got == xcr0 && seen == xcr0,
@@ -470,68 +450,91 @@ static const char *xs_case(struct xs *x, enum xs_defect d, uint64_t seed,
 	return NULL;
 }
 
-static void test_xsave(void)
-{
-	const char *why[NR_XSAVE] = {};
-	int ret[NR_XSAVE] = {}, err[NR_XSAVE] = {};
-	uint64_t unoffered = unoffered_feature(), guest_bad[NR_XSAVE];
-	struct kvm_vcpu *vcpu;
-	unsigned int i = 0;
-	struct kvm_vm *vm;
-	struct ucall uc;
+/* The KVM_SET_XSAVE cases, one at each exit, and the guest's verdicts. */
+struct xs_run {
 	struct xs x;
+	uint64_t unoffered;
+	unsigned int i;
+	const char *why[NR_XSAVE];
+	int ret[NR_XSAVE], err[NR_XSAVE];
+	uint64_t guest_bad[NR_XSAVE];
+};
 
-	vcpu = new_vcpu(&vm, guest_xsave, test_xcr0);
-	fpx_what = FPX_X87;
-	if (test_xcr0 & XFEATURE_MASK_YMM)
-		fpx_what |= FPX_YMM;
-	if (test_xcr0 & XFEATURE_MASK_PKRU)
-		fpx_what |= FPX_PKRU_ON;
-	nr_cases = NR_XSAVE;
-	control_case = XS_NONE;
-	sync_global_to_guest(vm, fpx_what);
-	sync_global_to_guest(vm, nr_cases);
-	sync_global_to_guest(vm, control_case);
-	xs_init(&x, vm, vcpu, fpx_what);
+static bool xs_loop_exit(struct gfpu_loop *l)
+{
+	struct xs_run *r = l->data;
+	unsigned int i = r->i;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == XSAVE_PORT) {
-			TEST_ASSERT(i < NR_XSAVE, "exit %u", i);
-			why[i] = xs_case(&x, i, i, unoffered, &ret[i], &err[i]);
-			continue;
-		}
-		if (sync_or_done(vcpu, &uc) == UCALL_DONE)
-			break;
-		TEST_ASSERT(uc.args[0] == i, "guest case %lu, host %u",
-			    (unsigned long)uc.args[0], i);
-		guest_bad[i++] = uc.args[1];
-	}
-	TEST_ASSERT(i == NR_XSAVE, "%u cases of %d", i, NR_XSAVE);
+	if (!gfpu_exit_io(l->vcpu, XSAVE_PORT))
+		return false;
+	TEST_ASSERT(i < NR_XSAVE, "exit %u", i);
+	r->why[i] = xs_case(&r->x, i, i, r->unoffered, &r->ret[i], &r->err[i]);
+	return true;
+}
+
+static void xs_loop_sync(struct gfpu_loop *l, struct ucall *uc)
+{
+	struct xs_run *r = l->data;
+
+	TEST_ASSERT(uc->args[0] == r->i, "guest case %lu, host %u",
+		    (unsigned long)uc->args[0], r->i);
+	r->guest_bad[r->i++] = uc->args[1];
+}
+
+/* One TAP result a case, in order. */
+static void xs_report(const struct xs_run *r)
+{
+	unsigned int i;
 
 	for (i = 0; i < NR_XSAVE; i++) {
-		if (why[i] && !strcmp(why[i], "skip")) {
+		const char *why = r->why[i];
+		uint64_t bad = r->guest_bad[i];
+
+		if (why && !strcmp(why, "skip")) {
 			ksft_test_result_skip("KVM_SET_XSAVE %s: KVM has all (0x%lx)\n",
 					      xs_names[i],
 					      (unsigned long)kvm_xcr0);
 			continue;
 		}
-		if (why[i] || guest_bad[i])
+		if (why || bad)
 			ksft_print_msg("KVM_SET_XSAVE %s: %s, ret %d (%s), guest mask 0x%lx\n",
-				       xs_names[i], why[i] ? why[i] : "ok",
-				       ret[i], ret[i] ? strerror(err[i]) : "-",
-				       (unsigned long)guest_bad[i]);
+				       xs_names[i], why ? why : "ok", r->ret[i],
+				       r->ret[i] ? strerror(r->err[i]) : "-",
+				       (unsigned long)bad);
 		if (i == XS_NONE)
-			ksft_test_result(!why[i] && !guest_bad[i],
+			ksft_test_result(!why && !bad,
 					 "KVM_SET_XSAVE %s: taken, KVM_GET_XSAVE2 and the guest see it\n",
 					 xs_names[i]);
 		else
-			ksft_test_result(!why[i] && !guest_bad[i],
+			ksft_test_result(!why && !bad,
 					 "KVM_SET_XSAVE %s: EINVAL, KVM_GET_XSAVE2 and guest registers unchanged\n",
 					 xs_names[i]);
 	}
-	xs_free(&x);
+}
+
+static void test_xsave(void)
+{
+	struct xs_run r = { .unoffered = unoffered_feature() };
+	struct gfpu_loop loop = {
+		.exit = xs_loop_exit,
+		.sync = xs_loop_sync,
+		.data = &r,
+	};
+	struct kvm_vm *vm;
+
+	loop.vcpu = new_vcpu(&vm, guest_xsave, test_xcr0);
+	fpx_what = gfpu_fpx_what(test_xcr0);
+	nr_cases = NR_XSAVE;
+	control_case = XS_NONE;
+	sync_global_to_guest(vm, fpx_what);
+	sync_global_to_guest(vm, nr_cases);
+	sync_global_to_guest(vm, control_case);
+	xs_init(&r.x, vm, loop.vcpu, fpx_what);
+
+	gfpu_run_loop(&loop);
+	TEST_ASSERT(r.i == NR_XSAVE, "%u cases of %d", r.i, NR_XSAVE);
+	xs_report(&r);
+	xs_free(&r.x);
 	kvm_vm_free(vm);
 }
 
@@ -575,11 +578,7 @@ static void test_xsave_cpuid(void)
 	xcr0 = test_xcr0 & ~feat;
 	gfpu_xstate_setup(vcpu, xcr0);
 
-	fpx_what = FPX_X87;
-	if (xcr0 & XFEATURE_MASK_YMM)
-		fpx_what |= FPX_YMM;
-	if (xcr0 & XFEATURE_MASK_PKRU)
-		fpx_what |= FPX_PKRU_ON;
+	fpx_what = gfpu_fpx_what(xcr0);
 	nr_cases = 1;
 	control_case = ~0u;
 	sync_global_to_guest(vm, fpx_what);
@@ -588,8 +587,7 @@ static void test_xsave_cpuid(void)
 	xs_init(&x, vm, vcpu, fpx_what);
 
 	vcpu_run(vcpu);
-	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO &&
-		    vcpu->run->io.port == XSAVE_PORT, "no exit at port 0x%x",
+	TEST_ASSERT(gfpu_exit_io(vcpu, XSAVE_PORT), "no exit at port 0x%x",
 		    XSAVE_PORT);
 	xs_get(&x, x.before);
 	memcpy(x.buf, x.before, x.size);
@@ -615,9 +613,9 @@ static void test_xsave_cpuid(void)
 	else if (memcmp(x.before, x.after, x.size))
 		why = "KVM_GET_XSAVE2 changed";
 
-	TEST_ASSERT(run_to_ucall(vcpu, &uc) == UCALL_SYNC, "no result");
+	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC, "no result");
 	guest_bad = uc.args[1];
-	TEST_ASSERT(run_to_ucall(vcpu, &uc) == UCALL_DONE, "guest not done");
+	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE, "guest not done");
 	if (!ret)
 		ksft_print_msg("KVM_SET_XSAVE took XSTATE_BV 0x%lx, %s not in CPUID\n",
 			       (unsigned long)bv, name);
@@ -695,7 +693,7 @@ static void test_fep(void)
 					      name, (unsigned long)kvm_xcr0);
 			continue;
 		}
-		TEST_ASSERT(run_to_ucall(vcpu, &uc) == UCALL_SYNC &&
+		TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC &&
 			    uc.args[0] == k, "guest not at case %u", k);
 		vector = uc.args[1];
 		ec = uc.args[2];
@@ -726,7 +724,7 @@ static void test_fep(void)
 					 (unsigned long)xcr);
 		}
 	}
-	TEST_ASSERT(run_to_ucall(vcpu, &uc) == UCALL_DONE, "guest not done");
+	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE, "guest not done");
 	kvm_vm_free(vm);
 }
 
@@ -747,7 +745,7 @@ static void test_plain(void)
 	vcpu = new_vcpu(&vm, guest_plain, test_xcr0);
 	sync_global_to_guest(vm, plain_low);
 
-	while (run_to_ucall(vcpu, &uc) == UCALL_SYNC) {
+	while (gfpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC) {
 		switch (uc.args[0]) {
 		case PL_START:
 			cur = uc.args[1];
