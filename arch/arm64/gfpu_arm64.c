@@ -18,7 +18,7 @@
  * saves what is bound and sets TIF_FOREIGN_FPSTATE, which is what
  * gfpu_arch_still_live() reads.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_arm64_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)

@@ -25,7 +25,7 @@
  * of the vCPU's is live (@arch.live), its vector state bound outside guest
  * mode.  HOST is never used.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_riscv_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)

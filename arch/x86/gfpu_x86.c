@@ -21,7 +21,7 @@
  * never holds a component in XSTATE_BV that its XFD disables, so no XRSTOR
  * of it can raise #NM in the host.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_x86_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)

@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include "model.h"
 #include "include-arm64/arm64_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/arm64/gfpu_arm64.c"
-#include "../../arch/arm64/gfpu_arm64_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_arm64.c"
+#include "gfpu_arm64_hw.c"
 
 const char *const sim_arch = "arm64";
 

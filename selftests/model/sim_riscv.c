@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include "model.h"
 #include "include-riscv/riscv_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/riscv/gfpu_riscv.c"
-#include "../../arch/riscv/gfpu_riscv_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_riscv.c"
+#include "gfpu_riscv_hw.c"
 
 const char *const sim_arch = "riscv";
 

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include "model.h"
 #include "x86_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/x86/gfpu_x86.c"
-#include "../../arch/x86/gfpu_x86_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_x86.c"
+#include "gfpu_x86_hw.c"
 
 const char *const sim_arch = "x86";
 
