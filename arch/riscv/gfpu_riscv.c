@@ -115,10 +115,11 @@ static void gfpu_riscv_restore(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 		    gfpu_riscv_hw_status(v, u) == GFPU_RISCV_OFF)
 			continue;
 		if (!v->arch.host_saved) {
-			gfpu_riscv_hw_host_save(v);
+			gfpu_count_xfer(v, gfpu_riscv_hw_host_save(v));
 			v->arch.host_saved = true;
 		}
-		gfpu_riscv_hw_guest_restore(v, u, bind && u == GFPU_RISCV_V);
+		gfpu_count_xfer(v, gfpu_riscv_hw_guest_restore(v, u, bind &&
+							       u == GFPU_RISCV_V));
 		gfpu_riscv_hw_set_status(v, u, GFPU_RISCV_CLEAN);
 		v->arch.live[u] = true;
 		if (bind && u == GFPU_RISCV_V)
@@ -138,7 +139,7 @@ static void gfpu_riscv_save(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		if (!v->arch.live[u])
 			continue;
 		if (gfpu_riscv_hw_status(v, u) == GFPU_RISCV_DIRTY) {
-			gfpu_riscv_hw_guest_save(v, u);
+			gfpu_count_xfer(v, gfpu_riscv_hw_guest_save(v, u));
 			gfpu_riscv_hw_set_status(v, u, GFPU_RISCV_CLEAN);
 		}
 		v->arch.live[u] = false;
@@ -208,7 +209,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	 * switch restores it.
 	 */
 	if (v->arch.host_saved && !sched_out)
-		gfpu_riscv_hw_host_fp_restore(v);
+		gfpu_count_xfer(v, gfpu_riscv_hw_host_fp_restore(v));
 	v->arch.host_saved = false;
 }
 
@@ -267,8 +268,8 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 
 	if (ret < 0)
 		return ret;
-	gfpu_riscv_hw_reg_copy(v, GFPU_RISCV_REG_CLASS(id),
-			       GFPU_RISCV_REG_NUM(id), buf, size, false);
+	gfpu_riscv_hw_reg_get(v, GFPU_RISCV_REG_CLASS(id),
+			      GFPU_RISCV_REG_NUM(id), buf, size);
 	return ret;
 }
 
@@ -284,7 +285,7 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		memcpy(&vlenb, buf, sizeof(vlenb));
 		return vlenb == gfpu_riscv_hw_vlenb(v) ? 0 : -EINVAL;
 	}
-	gfpu_riscv_hw_reg_copy(v, GFPU_RISCV_REG_CLASS(id),
-			       GFPU_RISCV_REG_NUM(id), buf, size, true);
+	gfpu_riscv_hw_reg_set(v, GFPU_RISCV_REG_CLASS(id),
+			      GFPU_RISCV_REG_NUM(id), buf, size);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gfpu x86 backend: per-vCPU state, xfeature bits and state ids.
+ * gfpu x86 backend: xfeature bits and the uAPI XSAVE layout.
  */
 #ifndef _GFPU_ARCH_X86_H
 #define _GFPU_ARCH_X86_H
@@ -34,23 +34,5 @@
 #define GFPU_XSAVE_HDR		512
 #define GFPU_XSAVE_HDR_SIZE	64
 #define GFPU_XSAVE_LEGACY_SIZE	4096	/* KVM_GET/SET_XSAVE */
-
-/**
- * struct gfpu_arch_vcpu - x86 backend state of one vCPU
- * @xcr0: guest XCR0, loaded only inside the irqs-off entry window.
- * @supported: xfeatures the guest's CPUID enumerates.
- * @xfd_err: guest IA32_XFD_ERR while the guest is not running.
- * @swapped: the guest fpstate is the current task's fpstate.
- * @xfd_passthrough: guest XFD writes reach the MSR without an exit (the
- *	buffer already holds every permitted dynamic feature), so XFD must
- *	be read back after each exit.
- */
-struct gfpu_arch_vcpu {
-	u64 xcr0;
-	u64 supported;
-	u64 xfd_err;
-	bool swapped;
-	bool xfd_passthrough;
-};
 
 #endif /* _GFPU_ARCH_X86_H */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gfpu x86 backend: XSAVE state on top of the host's fpstate tracking
- * (seeds 001 and 002, with what upstream learnt since).
+ * gfpu x86 backend: XSAVE state on top of the host's fpstate tracking, as
+ * commit f775b13eedee ("x86,kvm: move qemu/guest FPU switching out to
+ * vcpu_run") and the 2021 AMX enabling for KVM (fpstate growth on XCR0
+ * and XFD writes) built it, with what upstream learnt since.
  *
  * Nothing foreign is ever left live behind a trap (LazyFP,
  * CVE-2018-3665): the guest fpstate is made the current task's fpstate
@@ -9,12 +11,12 @@
  * (GFPU_POLICY_SWAP_LOADPUT), and loaded eagerly.  Because the guest
  * fpstate *is* the task's fpstate while swapped in, preemption and
  * kernel-mode FPU save guest registers into the guest buffer, never into
- * the VMM's (the seed 001 thread's bug); TIF_NEED_FPU_LOAD then tells
+ * the VMM's (the bug "KVM: X86: Fix fpu state crash in kvm guest" fixed in 2019); TIF_NEED_FPU_LOAD then tells
  * gfpu_guest_enter() to reload it.
  *
  * Guest XCR0 is live only between gfpu_guest_enter() and gfpu_exit_sync().
  * The guest buffer grows for dynamic features (AMX tile data) either when
- * the guest enables them through XCR0/XFD writes (seed 002) or up front
+ * the guest enables them through XCR0/XFD writes (2021 AMX RFC) or up front
  * from the guest CPUID (GFPU_POLICY_REALLOC_CPUID, upstream).  Once the
  * buffer holds every permitted dynamic feature, guest XFD writes are no
  * longer intercepted and XFD is read back after each exit.  The buffer
@@ -26,8 +28,6 @@
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
 {
-	v->arch.xcr0 = GFPU_XF_FP;
-	v->arch.supported = GFPU_XF_FP;
 	return gfpu_x86_hw_init(v);
 }
 
@@ -48,16 +48,25 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return (c->owner == GFPU_OWNER_GUEST) == v->arch.swapped;
 }
 
+/* Interrupts on: from a vcpu load, or a sched_in's. */
 static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_x86_hw_swap(v, true);
+	gfpu_count_xfer(v, gfpu_x86_hw_swap_in(v));
 	v->arch.swapped = true;
 	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 }
 
-static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+/*
+ * From a vcpu put: interrupts on, except in the scheduler's sched_out
+ * preempt notifier (kvm_sched_out()), which runs with them off.
+ */
+static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			      bool sched_out)
 {
-	gfpu_x86_hw_swap(v, false);
+	if (sched_out)
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_out_irqsoff(v));
+	else
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_out(v));
 	v->arch.swapped = false;
 	gfpu_set_owner(c, GFPU_OWNER_HOST, v);
 }
@@ -66,7 +75,7 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
 	if (!v->in_run || v->arch.swapped)
 		return;
-	/* Once per run (seed 001), or at every load (the design before). */
+	/* Once per run (commit f775b13eedee), or at every load (before it). */
 	if (!sched_in || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
 		gfpu_x86_swap_in(v, c);
 }
@@ -80,7 +89,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	 * and the context switch saves the registers into it.
 	 */
 	if (!sched_out || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
-		gfpu_x86_swap_out(v, c);
+		gfpu_x86_swap_out(v, c, sched_out);
 }
 
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
@@ -88,12 +97,12 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	GFPU_WARN_ON(!v->arch.swapped);
 	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
 	if (c->owner != GFPU_OWNER_GUEST) {
-		gfpu_x86_hw_reload(v);
+		gfpu_count_xfer(v, gfpu_x86_hw_reload(v));
 		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 	}
-	gfpu_x86_hw_load_guest_xcr(v, v->arch.xcr0);
-	if (v->arch.xfd_err)
-		gfpu_x86_hw_write_xfd_err(v->arch.xfd_err);
+	gfpu_x86_hw_load_guest_xcr(v);
+	if (gfpu_x86_hw_xfd_err(v))
+		gfpu_x86_hw_load_xfd_err(v);
 }
 
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
@@ -114,14 +123,14 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 	 * sure the host never sees a guest value.
 	 */
 	if ((exit_flags & GFPU_EXIT_NM) && gfpu_x86_hw_fpstate_xfd(v))
-		v->arch.xfd_err = gfpu_x86_hw_read_xfd_err();
-	if (v->arch.xfd_err)
-		gfpu_x86_hw_write_xfd_err(0);
+		gfpu_x86_hw_save_xfd_err(v);
+	if (gfpu_x86_hw_xfd_err(v))
+		gfpu_x86_hw_clear_xfd_err();
 }
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_x86_hw_save_current(v);
+	gfpu_count_xfer(v, gfpu_x86_hw_save_current(v));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -132,10 +141,19 @@ void gfpu_arch_run_exit(struct gfpu_vcpu *v)
 
 /* === Feature changes and reallocation ================================ */
 
-/* The architectural rules for an XCR0 value, as XSETBV checks them. */
-static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
+/*
+ * The xfeatures XCR0 may enable: the guest CPUID's, and always FP, as
+ * __kvm_set_xcr() has it.
+ */
+static u64 gfpu_x86_supported(struct gfpu_vcpu *v)
 {
-	if (!(xcr0 & GFPU_XF_FP) || (xcr0 & ~v->arch.supported))
+	return gfpu_x86_hw_guest_supported_xcr0(v) | GFPU_XF_FP;
+}
+
+/* The architectural rules for an XCR0 value, as XSETBV checks them. */
+static bool gfpu_x86_xcr0_valid(struct gfpu_vcpu *v, u64 xcr0)
+{
+	if (!(xcr0 & GFPU_XF_FP) || (xcr0 & ~gfpu_x86_supported(v)))
 		return false;
 	if ((xcr0 & GFPU_XF_YMM) && !(xcr0 & GFPU_XF_SSE))
 		return false;
@@ -153,13 +171,14 @@ static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
 /* Dynamic features the guest may have in its fpstate. */
 static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
 {
-	return v->arch.supported & gfpu_x86_hw_guest_perm(v) & GFPU_XF_DYNAMIC;
+	return gfpu_x86_supported(v) & gfpu_x86_hw_guest_perm(v) &
+	       GFPU_XF_DYNAMIC;
 }
 
 /*
  * Make room for the dynamic features in @want.  The default policy grows
  * the fpstate here, on the first XCR0/XFD write or KVM_SET_XSAVE that
- * needs it (seed 002); GFPU_POLICY_REALLOC_CPUID grows it earlier, at
+ * needs it (the 2021 AMX RFC); GFPU_POLICY_REALLOC_CPUID grows it at
  * KVM_SET_CPUID2 (upstream), after which nothing is missing here.  Either
  * way a missing feature is grown on demand, so a vCPU whose CPUID was set
  * under the other policy (the policy is a run-time setting) still gets
@@ -184,13 +203,14 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 }
 
 /*
+ * @supported: the guest's xfeatures (they change before KVM has them).
  * KVM stops intercepting XFD writes for good once this says so (as 6.12
  * does after the first non-zero write), so it never goes back: a later
  * KVM_SET_CPUID2 without AMX must not stop the XFD read-back.
  */
-static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
+static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v, u64 supported)
 {
-	u64 dyn = v->arch.supported & GFPU_XF_DYNAMIC;
+	u64 dyn = supported & GFPU_XF_DYNAMIC;
 
 	if (dyn && (gfpu_x86_hw_fpstate_features(v) & dyn) == dyn)
 		v->arch.xfd_passthrough = true;
@@ -217,8 +237,8 @@ static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
 	ret = gfpu_x86_make_room(v, xcr0 & ~gfpu_x86_hw_fpstate_xfd(v));
 	if (ret)
 		return ret;
-	v->arch.xcr0 = xcr0;
-	gfpu_x86_update_passthrough(v);
+	/* KVM's vcpu->arch.xcr0 takes @xcr0 once this succeeded. */
+	gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
 	return 0;
 }
 
@@ -226,9 +246,9 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 {
 	int ret;
 
-	if (xfd & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+	if (xfd & ~(gfpu_x86_supported(v) & GFPU_XF_DYNAMIC))
 		return -EINVAL;
-	ret = gfpu_x86_make_room(v, v->arch.xcr0 & ~xfd);
+	ret = gfpu_x86_make_room(v, gfpu_x86_hw_guest_xcr0(v) & ~xfd);
 	if (ret)
 		return ret;
 	/*
@@ -240,7 +260,7 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 	 */
 	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
 	gfpu_x86_hw_fpstate_drop(v, xfd);
-	gfpu_x86_update_passthrough(v);
+	gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
 	return 0;
 }
 
@@ -258,8 +278,8 @@ static int gfpu_x86_set_cpuid(struct gfpu_vcpu *v, u64 features)
 		if (ret)
 			return ret;
 	}
-	v->arch.supported = features;
-	gfpu_x86_update_passthrough(v);
+	/* KVM_SET_CPUID2 sets vcpu->arch.guest_supported_xcr0 after this. */
+	gfpu_x86_update_passthrough(v, features);
 	return 0;
 }
 
@@ -272,9 +292,9 @@ int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 	case GFPU_FEAT_XFD:
 		return gfpu_x86_set_xfd(v, f->value);
 	case GFPU_FEAT_XFD_ERR:
-		if (f->value & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+		/* KVM stores it (vcpu->arch.guest_fpu.xfd_err) once valid. */
+		if (f->value & ~(gfpu_x86_supported(v) & GFPU_XF_DYNAMIC))
 			return -EINVAL;
-		v->arch.xfd_err = f->value;
 		return 0;
 	case GFPU_FEAT_CPUID:
 		if (f->from_guest)
@@ -361,10 +381,10 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		gfpu_x86_hw_copy_to_uabi(v, buf, size);
 		return size;
 	case GFPU_X86_XCR0:
-		val = v->arch.xcr0;
+		val = gfpu_x86_hw_guest_xcr0(v);
 		break;
 	case GFPU_X86_XFD_ERR:
-		val = v->arch.xfd_err;
+		val = gfpu_x86_hw_xfd_err(v);
 		break;
 	case GFPU_X86_XFD_PASSTHROUGH:
 		val = v->arch.xfd_passthrough;
@@ -407,18 +427,13 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		ret = gfpu_x86_make_room(v, xstate_bv);
 		if (ret)
 			return ret;
-		gfpu_x86_update_passthrough(v);
+		gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
 		return gfpu_x86_hw_copy_from_uabi(v, buf);
-	case GFPU_X86_XCR0:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		return gfpu_x86_set_xcr0(v, gfpu_x86_get_u64(buf, 0));
-	case GFPU_X86_XFD_ERR:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		v->arch.xfd_err = gfpu_x86_get_u64(buf, 0);
-		return 0;
 	default:
+		/*
+		 * XCR0 and XFD_ERR are KVM's to write, after
+		 * gfpu_feature_change() accepted the value.
+		 */
 		return -ENOENT;
 	}
 }

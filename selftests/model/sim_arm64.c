@@ -112,8 +112,8 @@ static struct sim_world {
 	const struct sim_config *cfg;
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
-	struct kvm_vcpu kvcpu;
-	struct gfpu_vcpu *v;
+	struct kvm_vcpu kvcpu;		/* KVM's vCPU; gfpu inside */
+	struct gfpu_vcpu *v;		/* &kvcpu.arch.gfpu, or NULL */
 	bool ran, sme, softirq;
 	unsigned int run_policy;	/* what this KVM_RUN must have latched */
 	unsigned int warnings;		/* pr_warn_once() calls */
@@ -144,7 +144,7 @@ static struct sim_cpu *cpu(void)
 
 static u32 guest_vl(void)
 {
-	return w.v->arch.sve_vl;
+	return gfpu_arm64_hw_sve_vl(w.v);
 }
 
 static u32 host_max_vl(void)
@@ -529,17 +529,18 @@ static void guest_check(void)
  */
 static void run_check(void)
 {
-	struct kvm_host_data *hd;
+	struct kvm_host_data *hd = NULL;
+	int i;
 
 	if (!w.v || !w.v->in_run)
 		return;
 	if (w.v->policy != w.run_policy)
 		model_fail("vCPU runs with policy %#x, KVM_RUN entered under %#x",
 			   w.v->policy, w.run_policy);
-	if (w.v->cpu < 0)
-		return;
-	hd = &kvm_host_data[w.v->cpu];
-	if (hd->fp_owner != FP_STATE_HOST_OWNED)
+	for (i = 0; i < MODEL_NR_CPUS; i++)
+		if (gfpu_cpus[i].loaded == w.v)
+			hd = &kvm_host_data[i];
+	if (!hd || hd->fp_owner != FP_STATE_HOST_OWNED)
 		return;
 	if (!(w.run_policy & LAZY))
 		model_fail("host state left live for the guest under the eager design");
@@ -902,17 +903,24 @@ static bool can_setvl(void)
 	return g_has_sve() && guest_vl() < 256;
 }
 
-/* Finalising the vector length again: only before the first KVM_RUN. */
+/*
+ * KVM_ARM_VCPU_FINALIZE(SVE) once more, past KVM's own -EPERM: the vector
+ * length is final (vcpu->arch.sve_max_vl, VCPU_SVE_FINALIZED) and gfpu
+ * must not reallocate storage a running vCPU may use.
+ */
 static void ev_u_setvl(void)
 {
 	struct gfpu_feature f = {
 		.kind = GFPU_FEAT_SVE_VL, .value = w.kvcpu.arch.sve_max_vl,
 	};
 	bool fail = mc.fail_alloc;
+	bool final = kvm_arm_vcpu_sve_finalized(&w.kvcpu);
 	int ret = gfpu_feature_change(w.v, &f);
 
-	if (w.ran ? ret != -EBUSY : ret != (fail ? -ENOMEM : 0))
-		model_fail("SVE VL change returned %d (ran %d)", ret, w.ran);
+	if (final ? ret != -EBUSY : ret != (fail ? -ENOMEM : 0))
+		model_fail("SVE VL change returned %d (finalized %d)", ret, final);
+	if (!ret)
+		w.kvcpu.arch.sve_finalized = true;
 	if (!ret)
 		w.g_exp_v = w.g_exp_zhi = w.g_exp_p = 0;
 	if (!ret)
@@ -1074,15 +1082,29 @@ void sim_reset(unsigned int config)
 	}
 	w.kvcpu.arch.has_sve = cfg->guest_vl;
 	w.kvcpu.arch.sve_max_vl = cfg->guest_vl;
-	w.v = gfpu_vcpu_create(&w.kvcpu);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	w.v = &w.kvcpu.arch.gfpu;
+	i = gfpu_vcpu_init(w.v);
+	if (i) {
+		model_fail("gfpu_vcpu_init: %d", i);
 		w.v = NULL;
 		return;
 	}
+	/*
+	 * KVM_ARM_VCPU_FINALIZE(SVE), first with an allocation failure
+	 * (nothing may change), then for real; KVM marks the vector length
+	 * final once gfpu succeeded (kvm_vcpu_finalize_sve()).
+	 */
 	f.value = cfg->guest_vl;
-	if (cfg->guest_vl && gfpu_feature_change(w.v, &f))
-		model_fail("SVE vector length setup failed");
+	if (cfg->guest_vl) {
+		mc.fail_alloc = true;
+		if (gfpu_feature_change(w.v, &f) != -ENOMEM ||
+		    w.kvcpu.arch.sve_state || guest_vl())
+			model_fail("SVE vector length setup without memory");
+		mc.fail_alloc = false;
+		if (gfpu_feature_change(w.v, &f))
+			model_fail("SVE vector length setup failed");
+		w.kvcpu.arch.sve_finalized = true;
+	}
 	mc.phase = PH_USER;
 	for (i = MODEL_NR_CPUS - 1; i >= 0; i--) {
 		mc.cur_cpu = i;

@@ -777,7 +777,7 @@ void sim_reset(unsigned int config)
 {
 	const struct sim_config *cfg = &configs[config];
 	struct kvm_cpu_context *g;
-	int i;
+	int i, ret;
 
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
@@ -802,9 +802,10 @@ void sim_reset(unsigned int config)
 		w.kvcpu.arch.isa[0] |= 1UL << RISCV_ISA_EXT_v;
 		g->sstatus |= SR_VS_INITIAL;
 	}
-	w.v = gfpu_vcpu_create(&w.kvcpu);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	w.v = &w.kvcpu.arch.gfpu;
+	ret = gfpu_vcpu_init(w.v);
+	if (ret) {
+		model_fail("gfpu_vcpu_init: %d", ret);
 		w.v = NULL;
 		return;
 	}

@@ -10,12 +10,15 @@
 #ifndef _GFPU_MODEL_SIM_THREAD_H
 #define _GFPU_MODEL_SIM_THREAD_H
 
+/* kvm_sched_out(): a preempt notifier, run with interrupts off. */
 static void put_in_run(void)
 {
 	if (mc.phase != PH_KERNEL)
 		return;
 	preempt_disable();
+	model_irq_off();
 	gfpu_vcpu_put(w.v, true);
+	model_irq_on();
 	preempt_enable();
 }
 

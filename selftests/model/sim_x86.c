@@ -76,8 +76,8 @@ struct sim_cpu {
 static struct sim_world {
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
-	struct gfpu_vcpu *v;
-	struct kvm_vcpu kvm;		/* KVM's vCPU; guest_fpu inside */
+	struct gfpu_vcpu *v;		/* &kvm.arch.gfpu */
+	struct kvm_vcpu kvm;		/* KVM's vCPU; guest_fpu, gfpu inside */
 	u64 perm;			/* the process's guest permission */
 	unsigned int cfg;		/* vm_cfgs[] of this vCPU */
 	bool ran;
@@ -237,8 +237,11 @@ void fpregs_lock(void)
 	preempt_disable();
 }
 
+/* Its local_bh_enable() warns with interrupts off (__local_bh_enable_ip()). */
 void fpregs_unlock(void)
 {
+	if (irqs_disabled())
+		model_fail("fpregs_unlock() with interrupts off");
 	preempt_enable();
 }
 
@@ -590,6 +593,22 @@ static int kvm_set_xcr0(u64 xcr0, bool from_guest)
 
 	if (!ret)
 		w.kvm.arch.xcr0 = xcr0;
+	return ret;
+}
+
+/*
+ * kvm_set_msr_common(MSR_IA32_XFD_ERR): KVM's guest_fpu.xfd_err takes the
+ * value once gfpu accepted it.
+ */
+static int kvm_set_xfd_err(u64 val, bool from_guest)
+{
+	struct gfpu_feature f = {
+		.kind = GFPU_FEAT_XFD_ERR, .value = val, .from_guest = from_guest,
+	};
+	int ret = gfpu_feature_change(w.v, &f);
+
+	if (!ret)
+		w.kvm.arch.guest_fpu.xfd_err = val;
 	return ret;
 }
 
@@ -960,7 +979,6 @@ static void ev_u_restore(void)
 	u64 mask = image_mask() & g_cpuid() & ~(w.g_xfd & GFPU_XF_XTILEDATA);
 	u64 xcr0 = g_cpuid() & image_mask();
 	struct gfpu_feature xfd = { .kind = GFPU_FEAT_XFD };
-	struct gfpu_feature err = { .kind = GFPU_FEAT_XFD_ERR };
 	int ret;
 
 	mask |= GFPU_XF_FP | GFPU_XF_SSE;
@@ -996,8 +1014,7 @@ static void ev_u_restore(void)
 			   (unsigned long long)xfd.value, ret);
 	if (!ret)
 		kvm_xfd_written(xfd.value);
-	err.value = w.g_xfd_err;
-	if (gfpu_feature_change(w.v, &err))
+	if (kvm_set_xfd_err(w.g_xfd_err, false))
 		model_fail("restore: KVM_SET_MSRS(XFD_ERR)");
 }
 
@@ -1028,11 +1045,11 @@ static void ev_u_set_bad(void)
 			model_fail("KVM_SET_XSAVE with tile data, no AMX in CPUID: %d",
 				   ret);
 	}
-	ret = gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8);
+	ret = kvm_set_xcr0(xcr0, false);
 	if (ret != -EINVAL)
 		model_fail("KVM_SET_XCRS with AVX but no SSE returned %d", ret);
 	xcr0 = GFPU_XF_FP | (XF_HOST & ~g_cpuid());
-	if (xcr0 != GFPU_XF_FP && gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8) != -EINVAL)
+	if (xcr0 != GFPU_XF_FP && kvm_set_xcr0(xcr0, false) != -EINVAL)
 		model_fail("KVM_SET_XCRS beyond the guest's CPUID accepted");
 	ret = gfpu_set_state(w.v, 99, &xcr0, 8);
 	if (ret != -ENOENT)
@@ -1272,11 +1289,10 @@ static bool g_xfd_err_set(void)
 /* The guest's #NM handler clears XFD_ERR: WRMSR is always intercepted. */
 static void ev_g_xfderr_clear(void)
 {
-	struct gfpu_feature f = { .kind = GFPU_FEAT_XFD_ERR, .from_guest = true };
 	int ret;
 
 	vm_exit(0);
-	ret = gfpu_feature_change(w.v, &f);
+	ret = kvm_set_xfd_err(0, true);
 	if (ret)
 		model_fail("WRMSR(XFD_ERR=0) refused: %d", ret);
 	w.g_xfd_err = 0;
@@ -1355,14 +1371,14 @@ static void vcpu_create(unsigned int cfg)
 	w.xfd_no_write_intercept = false;
 	w.g_xfd = w.g_xfd_err = 0;
 	w.kvm.arch.xcr0 = GFPU_XF_FP;
-	w.v = NULL;
+	w.v = &w.kvm.arch.gfpu;
 	if (!fpu_alloc_guest_fpstate(&w.kvm.arch.guest_fpu)) {
 		model_fail("fpu_alloc_guest_fpstate failed");
 		return;
 	}
-	w.v = gfpu_vcpu_create(&w.kvm);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	ret = gfpu_vcpu_init(w.v);
+	if (ret) {
+		model_fail("gfpu_vcpu_init: %d", ret);
 		return;
 	}
 	ret = kvm_set_cpuid(vm_cfgs[cfg].cpuid);

@@ -16,6 +16,7 @@
 #define _GFPU_MODEL_X86_KERNEL_H
 
 #include "shim.h"
+#include <gfpu/gfpu.h>
 
 /* arch/x86/include/asm/fpu/types.h */
 enum xfeature {
@@ -86,13 +87,14 @@ struct fpu_guest {
 	struct fpstate *fpstate;
 };
 
-/* arch/x86/include/asm/kvm_host.h: the fields gfpu reads. */
+/* arch/x86/include/asm/kvm_host.h: the fields gfpu reads, and gfpu's. */
 struct kvm_vcpu_arch {
 	u64 xcr0;
 	u64 guest_supported_xcr0;
 	u32 pkru;
 	bool guest_state_protected;
 	struct fpu_guest guest_fpu;
+	struct gfpu_vcpu gfpu;
 };
 
 struct kvm_vcpu {
