@@ -11,8 +11,9 @@
  * (GFPU_POLICY_SWAP_LOADPUT), and loaded eagerly.  Because the guest
  * fpstate *is* the task's fpstate while swapped in, preemption and
  * kernel-mode FPU save guest registers into the guest buffer, never into
- * the VMM's (the bug "KVM: X86: Fix fpu state crash in kvm guest" fixed in 2019); TIF_NEED_FPU_LOAD then tells
- * gfpu_guest_enter() to reload it.
+ * the VMM's (the bug that "KVM: X86: Fix fpu state crash in kvm guest"
+ * fixed in 2019); TIF_NEED_FPU_LOAD then tells gfpu_guest_enter() to
+ * reload it.
  *
  * Guest XCR0 is live only between gfpu_guest_enter() and gfpu_exit_sync().
  * The guest buffer grows for dynamic features (AMX tile data) either when
@@ -147,23 +148,24 @@ void gfpu_arch_run_exit(struct gfpu_vcpu *v)
  */
 static u64 gfpu_x86_supported(struct gfpu_vcpu *v)
 {
-	return gfpu_x86_hw_guest_supported_xcr0(v) | GFPU_XF_FP;
+	return gfpu_x86_hw_guest_supported_xcr0(v) | XFEATURE_MASK_FP;
 }
 
 /* The architectural rules for an XCR0 value, as XSETBV checks them. */
 static bool gfpu_x86_xcr0_valid(struct gfpu_vcpu *v, u64 xcr0)
 {
-	if (!(xcr0 & GFPU_XF_FP) || (xcr0 & ~gfpu_x86_supported(v)))
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~gfpu_x86_supported(v)))
 		return false;
-	if ((xcr0 & GFPU_XF_YMM) && !(xcr0 & GFPU_XF_SSE))
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return false;
-	if ((xcr0 & GFPU_XF_MPX) && (xcr0 & GFPU_XF_MPX) != GFPU_XF_MPX)
+	if (!(xcr0 & XFEATURE_MASK_BNDREGS) != !(xcr0 & XFEATURE_MASK_BNDCSR))
 		return false;
-	if ((xcr0 & GFPU_XF_AVX512) &&
-	    ((xcr0 & GFPU_XF_AVX512) != GFPU_XF_AVX512 ||
-	     !(xcr0 & GFPU_XF_YMM)))
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(xcr0 & XFEATURE_MASK_YMM)))
 		return false;
-	if ((xcr0 & GFPU_XF_AMX) && (xcr0 & GFPU_XF_AMX) != GFPU_XF_AMX)
+	if ((xcr0 & XFEATURE_MASK_XTILE) &&
+	    (xcr0 & XFEATURE_MASK_XTILE) != XFEATURE_MASK_XTILE)
 		return false;
 	return true;
 }
@@ -172,7 +174,7 @@ static bool gfpu_x86_xcr0_valid(struct gfpu_vcpu *v, u64 xcr0)
 static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
 {
 	return gfpu_x86_supported(v) & gfpu_x86_hw_guest_perm(v) &
-	       GFPU_XF_DYNAMIC;
+	       XFEATURE_MASK_USER_DYNAMIC;
 }
 
 /*
@@ -186,7 +188,8 @@ static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
  */
 static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 {
-	u64 missing = want & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_fpstate_features(v);
+	u64 missing = want & XFEATURE_MASK_USER_DYNAMIC &
+		      ~gfpu_x86_hw_fpstate_features(v);
 	int ret;
 
 	if (!missing)
@@ -210,7 +213,7 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
  */
 static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v, u64 supported)
 {
-	u64 dyn = supported & GFPU_XF_DYNAMIC;
+	u64 dyn = supported & XFEATURE_MASK_USER_DYNAMIC;
 
 	if (dyn && (gfpu_x86_hw_fpstate_features(v) & dyn) == dyn)
 		v->arch.xfd_passthrough = true;
@@ -246,7 +249,7 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 {
 	int ret;
 
-	if (xfd & ~(gfpu_x86_supported(v) & GFPU_XF_DYNAMIC))
+	if (xfd & ~(gfpu_x86_supported(v) & XFEATURE_MASK_USER_DYNAMIC))
 		return -EINVAL;
 	ret = gfpu_x86_make_room(v, gfpu_x86_hw_guest_xcr0(v) & ~xfd);
 	if (ret)
@@ -268,10 +271,10 @@ static int gfpu_x86_set_cpuid(struct gfpu_vcpu *v, u64 features)
 {
 	int ret;
 
-	if (!(features & GFPU_XF_FP) ||
+	if (!(features & XFEATURE_MASK_FP) ||
 	    (features & ~gfpu_x86_hw_host_xfeatures()))
 		return -EINVAL;
-	if (features & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_guest_perm(v))
+	if (features & XFEATURE_MASK_USER_DYNAMIC & ~gfpu_x86_hw_guest_perm(v))
 		return -EPERM;
 	if (gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
 		ret = gfpu_x86_make_room(v, features);
@@ -293,7 +296,8 @@ int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 		return gfpu_x86_set_xfd(v, f->value);
 	case GFPU_FEAT_XFD_ERR:
 		/* KVM stores it (vcpu->arch.guest_fpu.xfd_err) once valid. */
-		if (f->value & ~(gfpu_x86_supported(v) & GFPU_XF_DYNAMIC))
+		if (f->value &
+		    ~(gfpu_x86_supported(v) & XFEATURE_MASK_USER_DYNAMIC))
 			return -EINVAL;
 		return 0;
 	case GFPU_FEAT_CPUID:
@@ -316,33 +320,25 @@ static u64 gfpu_x86_get_u64(const void *buf, u32 off)
 }
 
 /*
- * Everything KVM_SET_XSAVE refuses, checked before anything changes.  As
- * in 6.12, any static component the host supports is accepted, whatever
- * the guest's CPUID says (migration compatibility); a dynamic one only
- * when the guest's CPUID has it (in 6.12 the fpstate has room for it
- * exactly then), growing the fpstate if that has not happened yet.
+ * What KVM_SET_XSAVE refuses before the fpstate may grow for the image.
+ * As in 6.12, any static component the host supports is accepted,
+ * whatever the guest's CPUID says (migration compatibility); a dynamic one
+ * only when the guest's CPUID has it (in 6.12 the fpstate has room for it
+ * exactly then), growing the fpstate if that has not happened yet.  The
+ * header's XCOMP_BV and reserved bytes and MXCSR are left to the copy:
+ * copy_uabi_to_xstate() checks them (validate_user_xstate_header()) before
+ * it writes anything.
  */
 static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 				u32 size)
 {
 	u64 xstate_bv, room;
-	u32 mxcsr;
-	int i;
 
 	if (size < GFPU_XSAVE_LEGACY_SIZE)
 		return -EINVAL;
-	xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
+	xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
 	room = gfpu_x86_hw_fpstate_features(v) | gfpu_x86_dynamic_allowed(v);
 	if (xstate_bv & ~(gfpu_x86_hw_host_xfeatures() & room))
-		return -EINVAL;
-	/* XCOMP_BV and the reserved header bytes must be zero. */
-	for (i = 8; i < GFPU_XSAVE_HDR_SIZE; i += 8)
-		if (gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR + i))
-			return -EINVAL;
-	/* MXCSR is loaded only with a component that uses it. */
-	memcpy(&mxcsr, (const u8 *)buf + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
-	if ((xstate_bv & GFPU_XF_MXCSR_USERS) &&
-	    (mxcsr & ~gfpu_x86_hw_mxcsr_mask()))
 		return -EINVAL;
 	if (size < gfpu_x86_hw_xstate_size(xstate_bv))
 		return -EINVAL;
@@ -421,14 +417,21 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		 * gfpu_x86_set_xfd()); KVM_SET_XSAVE with tile data while
 		 * XFD[18] is armed must not make a later XRSTOR fault.
 		 */
-		xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
+		xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
 		xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
-		memcpy((u8 *)buf + GFPU_XSAVE_HDR, &xstate_bv, sizeof(u64));
+		memcpy((u8 *)buf + XSAVE_HDR_OFFSET, &xstate_bv, sizeof(u64));
 		ret = gfpu_x86_make_room(v, xstate_bv);
 		if (ret)
 			return ret;
-		gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
-		return gfpu_x86_hw_copy_from_uabi(v, buf);
+		/*
+		 * A header or MXCSR the copy refuses leaves at most a grown
+		 * fpstate (as the realloc-cpuid policy would have), nothing
+		 * the guest sees, and no XFD pass-through.
+		 */
+		ret = gfpu_x86_hw_copy_from_uabi(v, buf);
+		if (!ret)
+			gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
+		return ret;
 	default:
 		/*
 		 * XCR0 and XFD_ERR are KVM's to write, after

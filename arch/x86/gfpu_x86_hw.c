@@ -13,13 +13,15 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/sched.h>
-#include <asm/cpuid.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/msr.h>
 #include "x86.h"		/* arch/x86/kvm: kvm_caps, XCR0/XSS/PKRU switch */
+#include "cpuid.h"		/* arch/x86/kvm: xstate_required_size() */
 #include "gfpu_core.h"
 #include "gfpu_x86_hw.h"
+
+static_assert(sizeof(struct kvm_xsave) == GFPU_XSAVE_LEGACY_SIZE);
 
 static struct kvm_vcpu *gfpu_kvm(struct gfpu_vcpu *v)
 {
@@ -235,27 +237,10 @@ void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask)
 	fpregs_unlock();
 }
 
-/* Non-compacted size: the end of the last user component (CPUID 0xd). */
+/* KVM's xstate_required_size() (arch/x86/kvm/cpuid.c), non-compacted. */
 u32 gfpu_x86_hw_xstate_size(u64 features)
 {
-	u32 size = 512 + 64, eax, ebx, ecx, edx;
-	int i;
-
-	for (i = 2; i < 64; i++) {
-		if (!(features & BIT_ULL(i)))
-			continue;
-		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
-		/* Supervisor components are not in the uAPI image. */
-		if (!(ecx & 1))
-			size = max(size, ebx + eax);
-	}
-	return size;
-}
-
-/* The MXCSR bits this host accepts (fpu__init_system_mxcsr()). */
-u32 gfpu_x86_hw_mxcsr_mask(void)
-{
-	return mxcsr_feature_mask;
+	return xstate_required_size(features, false);
 }
 
 /* The guest's components, plus FP and SSE, as KVM_GET_XSAVE2 copies. */

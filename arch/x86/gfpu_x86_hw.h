@@ -13,9 +13,6 @@
 struct gfpu_vcpu;
 struct gfpu_xfer;
 
-/* arch/x86/kernel/fpu/init.c (exported; declared in the FPU core's legacy.h). */
-extern unsigned int mxcsr_feature_mask;
-
 /* Check that KVM allocated the guest fpstate (fpu_alloc_guest_fpstate()). */
 int gfpu_x86_hw_init(struct gfpu_vcpu *v);
 void gfpu_x86_hw_destroy(struct gfpu_vcpu *v);
@@ -80,13 +77,13 @@ void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd);
 /* Clear @mask from the fpstate's XSTATE_BV: those components become init. */
 void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask);
 
-/* uAPI XSAVE image size for @features, and the host's MXCSR mask. */
+/* uAPI (non-compacted) XSAVE image size for @features. */
 u32 gfpu_x86_hw_xstate_size(u64 features);
-u32 gfpu_x86_hw_mxcsr_mask(void);
 
 /*
- * Copy the guest fpstate to a uAPI XSAVE image, or from a validated one
- * (components not in its XSTATE_BV load as init).
+ * Copy the guest fpstate to a uAPI XSAVE image, or from one the backend
+ * checked for room (components not in its XSTATE_BV load as init); the
+ * copy checks the header and MXCSR (copy_uabi_to_xstate()).
  */
 void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size);
 int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf);
