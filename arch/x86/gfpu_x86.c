@@ -364,36 +364,50 @@ bool gfpu_arch_state_in_regs(u64 id)
 	return id == GFPU_X86_XSAVE;
 }
 
-int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+static int gfpu_x86_get_xsave(struct gfpu_vcpu *v, void *buf, u32 size)
 {
-	u32 need;
-	u64 val;
+	u32 need = gfpu_x86_hw_xstate_size(gfpu_x86_hw_fpstate_features(v));
 
+	if (size < GFPU_XSAVE_LEGACY_SIZE || size < need)
+		return -EINVAL;
+	gfpu_x86_hw_copy_to_uabi(v, buf, size);
+	return size;
+}
+
+/* The ids that read one u64; -ENOENT for an unknown one. */
+static int gfpu_x86_get_u64_state(struct gfpu_vcpu *v, u64 id, u64 *val)
+{
 	switch (id) {
-	case GFPU_X86_XSAVE:
-		need = gfpu_x86_hw_xstate_size(gfpu_x86_hw_fpstate_features(v));
-		if (size < GFPU_XSAVE_LEGACY_SIZE || size < need)
-			return -EINVAL;
-		gfpu_x86_hw_copy_to_uabi(v, buf, size);
-		return size;
 	case GFPU_X86_XCR0:
-		val = gfpu_x86_hw_guest_xcr0(v);
-		break;
+		*val = gfpu_x86_hw_guest_xcr0(v);
+		return 0;
 	case GFPU_X86_XFD_ERR:
-		val = gfpu_x86_hw_xfd_err(v);
-		break;
+		*val = gfpu_x86_hw_xfd_err(v);
+		return 0;
 	case GFPU_X86_XFD_PASSTHROUGH:
-		val = v->arch.xfd_passthrough;
-		break;
+		*val = v->arch.xfd_passthrough;
+		return 0;
 	case GFPU_X86_NM_INTERCEPT:
-		val = gfpu_x86_nm_intercept(v);
-		break;
+		*val = gfpu_x86_nm_intercept(v);
+		return 0;
 	case GFPU_X86_XSAVE_SIZE:
-		val = gfpu_x86_xsave_size(v);
-		break;
+		*val = gfpu_x86_xsave_size(v);
+		return 0;
 	default:
 		return -ENOENT;
 	}
+}
+
+int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	u64 val;
+	int ret;
+
+	if (id == GFPU_X86_XSAVE)
+		return gfpu_x86_get_xsave(v, buf, size);
+	ret = gfpu_x86_get_u64_state(v, id, &val);
+	if (ret)
+		return ret;
 	/* Every other id is one u64. */
 	if (size != sizeof(u64))
 		return -EINVAL;
@@ -401,42 +415,44 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	return size;
 }
 
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+static int gfpu_x86_set_xsave(struct gfpu_vcpu *v, void *buf, u32 size)
 {
 	u64 xstate_bv;
 	int ret;
 
-	switch (id) {
-	case GFPU_X86_XSAVE:
-		ret = gfpu_x86_check_xsave(v, buf, size);
-		if (ret)
-			return ret;
-		/*
-		 * Components the current XFD disables load as init, as an
-		 * XSAVE under that XFD would have left them (see
-		 * gfpu_x86_set_xfd()); KVM_SET_XSAVE with tile data while
-		 * XFD[18] is armed must not make a later XRSTOR fault.
-		 */
-		xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
-		xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
-		memcpy((u8 *)buf + XSAVE_HDR_OFFSET, &xstate_bv, sizeof(u64));
-		ret = gfpu_x86_make_room(v, xstate_bv);
-		if (ret)
-			return ret;
-		/*
-		 * A header or MXCSR the copy refuses leaves at most a grown
-		 * fpstate (as the realloc-cpuid policy would have), nothing
-		 * the guest sees, and no XFD pass-through.
-		 */
-		ret = gfpu_x86_hw_copy_from_uabi(v, buf);
-		if (!ret)
-			gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
+	ret = gfpu_x86_check_xsave(v, buf, size);
+	if (ret)
 		return ret;
-	default:
-		/*
-		 * XCR0 and XFD_ERR are KVM's to write, after
-		 * gfpu_feature_change() accepted the value.
-		 */
+	/*
+	 * Components the current XFD disables load as init, as an XSAVE
+	 * under that XFD would have left them (see gfpu_x86_set_xfd());
+	 * KVM_SET_XSAVE with tile data while XFD[18] is armed must not make
+	 * a later XRSTOR fault.
+	 */
+	xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
+	xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
+	memcpy((u8 *)buf + XSAVE_HDR_OFFSET, &xstate_bv, sizeof(u64));
+	ret = gfpu_x86_make_room(v, xstate_bv);
+	if (ret)
+		return ret;
+	/*
+	 * A header or MXCSR the copy refuses leaves at most a grown fpstate
+	 * (as the realloc-cpuid policy would have), nothing the guest sees,
+	 * and no XFD pass-through.
+	 */
+	ret = gfpu_x86_hw_copy_from_uabi(v, buf);
+	if (!ret)
+		gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
+	return ret;
+}
+
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	/*
+	 * Only the XSAVE image: XCR0 and XFD_ERR are KVM's to write, after
+	 * gfpu_feature_change() accepted the value.
+	 */
+	if (id != GFPU_X86_XSAVE)
 		return -ENOENT;
-	}
+	return gfpu_x86_set_xsave(v, buf, size);
 }
