@@ -79,6 +79,24 @@ static inline void gfpu_xfer_restore(struct gfpu_xfer *x, u64 bytes)
 
 void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x);
 
+/**
+ * gfpu_reg_check() - check a uAPI access to one register of a register file
+ * @reg_size: the register's size for this vCPU in bytes, or a negative
+ *	errno when the vCPU has no such register (-ENOENT) or it cannot be
+ *	reached this way (-EINVAL).
+ * @size: the size of the caller's buffer.
+ *
+ * For backends whose uAPI state is a file of registers (arm64, riscv).
+ *
+ * Return: @reg_size, its errno, or -EINVAL when @size differs from it.
+ */
+static inline int gfpu_reg_check(int reg_size, u32 size)
+{
+	if (reg_size < 0)
+		return reg_size;
+	return size == (u32)reg_size ? reg_size : -EINVAL;
+}
+
 /*
  * Kernel only: the policy bits this kernel's hardware layer implements;
  * gfpu_set_policy() refuses others there with -EOPNOTSUPP.

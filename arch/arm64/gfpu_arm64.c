@@ -218,15 +218,6 @@ static int gfpu_arm64_reg_size(struct gfpu_vcpu *v, u64 id)
 	}
 }
 
-static int gfpu_arm64_reg_check(struct gfpu_vcpu *v, u64 id, u32 size)
-{
-	int want = gfpu_arm64_reg_size(v, id);
-
-	if (want < 0)
-		return want;
-	return size == (u32)want ? want : -EINVAL;
-}
-
 /* Every arm64 id is a register (FPSR and FPCR included). */
 bool gfpu_arch_state_in_regs(u64 id)
 {
@@ -235,7 +226,7 @@ bool gfpu_arch_state_in_regs(u64 id)
 
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_arm64_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_arm64_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;
@@ -246,7 +237,7 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_arm64_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_arm64_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;

@@ -247,15 +247,6 @@ static int gfpu_riscv_reg_size(struct gfpu_vcpu *v, u64 id)
 	}
 }
 
-static int gfpu_riscv_reg_check(struct gfpu_vcpu *v, u64 id, u32 size)
-{
-	int want = gfpu_riscv_reg_size(v, id);
-
-	if (want < 0)
-		return want;
-	return size == (u32)want ? want : -EINVAL;
-}
-
 /* Every riscv id is register state. */
 bool gfpu_arch_state_in_regs(u64 id)
 {
@@ -264,7 +255,7 @@ bool gfpu_arch_state_in_regs(u64 id)
 
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_riscv_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;
@@ -275,7 +266,7 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_riscv_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
 	u64 vlenb;
 
 	if (ret < 0)
