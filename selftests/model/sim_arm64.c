@@ -20,6 +20,7 @@
  */
 #include <stdio.h>
 #include "model.h"
+#include "sim_regfile.h"
 #include "include-arm64/arm64_kernel.h"
 #include "gfpu_core.c"
 #include "gfpu_arm64.c"
@@ -252,27 +253,6 @@ static bool in_block(const void *p, size_t size)
 }
 
 /* === Register images =================================================== */
-
-/*
- * Word @j of register @cls/@n holds the register's abstract value XORed
- * with a key (bit 63 set, so a stored word is never 0 unless the value is:
- * zeroed memory is the all-zero register state).
- */
-static u64 key(unsigned int cls, unsigned int n, unsigned int j)
-{
-	return 0x8000000000000000ULL | ((u64)cls << 48) | ((u64)n << 32) |
-		(j * 0x9e3779b1U);
-}
-
-static u64 enc(u64 val, u64 k)
-{
-	return val ? val ^ k : 0;
-}
-
-static u64 dec(u64 word, u64 k)
-{
-	return word ? word ^ k : 0;
-}
 
 static void img_fpsimd(struct user_fpsimd_state *st, u64 v)
 {
@@ -1035,12 +1015,7 @@ const struct model_event sim_events[] = {
 	{ "u_setvl",	PH(PH_USER), 0,		can_setvl,	ev_u_setvl },
 	{ "fail_alloc",	PH_HOST, 0,		alloc_can_fail,	ev_fail_alloc },
 	{ "policy",	PH_ANY, 0,		policy_can_switch, ev_policy },
-	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
-	{ "preempt_nofp", PH_HOST, 0,		NULL,		ev_preempt_nofp },
-	{ "migrate",	PH_HOST, EV_CORE,	NULL,		ev_migrate },
-	{ "softirq",	PH_HOST, EV_CORE,	NULL,		ev_softirq },
-	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_enter },
-	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_exit_run },
+	SIM_THREAD_EVENTS,
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
 	{ "g_sve",	PH(PH_GUEST), EV_CORE,	g_has_sve,	ev_g_sve },
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },

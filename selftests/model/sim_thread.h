@@ -107,6 +107,15 @@ static void ev_k_exit_run(void)
 	run_exit();
 }
 
+/* The thread's events, the same on every arch, for sim_events[]. */
+#define SIM_THREAD_EVENTS						\
+	{ "preempt",	PH_HOST, EV_CORE,	NULL,	ev_preempt },		\
+	{ "preempt_nofp", PH_HOST, 0,		NULL,	ev_preempt_nofp },	\
+	{ "migrate",	PH_HOST, EV_CORE,	NULL,	ev_migrate },		\
+	{ "softirq",	PH_HOST, EV_CORE,	NULL,	ev_softirq },		\
+	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,	ev_k_enter },		\
+	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,	ev_k_exit_run }
+
 /* Named scenarios for the accounting table; the same events on both arches. */
 static const char *const sc_idle[] = {
 	"u_run", "[", "k_enter", "g_exit", "]", "k_exit_run", NULL };
