@@ -15,8 +15,10 @@
  *    vCPU; a CPU's record names a vCPU only while it is loaded there;
  *  - gfpu_guest_enter() and gfpu_exit_sync() pair up with interrupts off,
  *    and gfpu_lazy_trap() only happens between them;
- *  - gfpu_vcpu_load(sched_in) sees sched_in exactly when the previous put
- *    was a sched_out.
+ *  - KVM passes its vcpu->scheduled_out as sched_in and sched_out:
+ *    kvm_sched_out() sets it before the put and kvm_sched_in() clears it
+ *    after the load, so a load sees sched_in exactly when the previous
+ *    put was a sched_out.
  */
 #define pr_fmt(fmt) "gfpu: " fmt
 
@@ -72,16 +74,18 @@ void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
 }
 
-void gfpu_count_save(struct gfpu_vcpu *v, u64 bytes)
+/**
+ * gfpu_count_xfer() - count what a hardware-layer primitive moved
+ * @v: the vCPU the backend moved state for.
+ * @x: the primitive's report.
+ *
+ * Context: the task that runs the vCPU, preemption disabled.
+ */
+void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x)
 {
-	v->stats.saves++;
-	v->stats.bytes += bytes;
-}
-
-void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes)
-{
-	v->stats.restores++;
-	v->stats.bytes += bytes;
+	v->stats.saves += x.saves;
+	v->stats.restores += x.restores;
+	v->stats.bytes += x.bytes;
 }
 
 /*
@@ -108,31 +112,34 @@ static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook)
 
 /* === Public interface: lifecycle ====================================== */
 
-struct gfpu_vcpu *gfpu_vcpu_create(void *hw)
+/*
+ * Is @v loaded on any CPU?  A racy read of every CPU's record, for the
+ * assertions of the hooks that run with the vCPU put (KVM's vcpu->cpu
+ * cannot tell: x86 leaves it set after a put).
+ */
+static bool gfpu_vcpu_loaded(const struct gfpu_vcpu *v)
 {
-	struct gfpu_vcpu *v;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(&gfpu_cpus, cpu)->loaded) == v)
+			return true;
+	return false;
+}
+
+int gfpu_vcpu_init(struct gfpu_vcpu *v)
+{
 	int ret;
 
 	might_sleep();
-	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
-	if (!v)
-		return ERR_PTR(-ENOMEM);
-	v->hw = hw;
-	v->cpu = -1;
 	v->policy = gfpu_policy();
 	ret = gfpu_arch_vcpu_init(v);
 	if (ret)
-		goto err_free;
-	ret = gfpu_track_vcpu(v, true);
+		return ret;
+	ret = gfpu_track_vcpu(v);
 	if (ret)
-		goto err_arch;
-	return v;
-
-err_arch:
-	gfpu_arch_vcpu_destroy(v);
-err_free:
-	kfree(v);
-	return ERR_PTR(ret);
+		gfpu_arch_vcpu_destroy(v);
+	return ret;
 }
 
 void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
@@ -140,15 +147,12 @@ void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
 	int cpu;
 
 	might_sleep();
-	if (!v)
-		return;
-	GFPU_WARN_ON(v->in_run || v->cpu >= 0);
+	GFPU_WARN_ON(v->in_run || gfpu_vcpu_loaded(v));
 	/* Racy read of other CPUs' records: only to catch a dangling one. */
 	for_each_possible_cpu(cpu)
 		GFPU_WARN_ON(READ_ONCE(per_cpu_ptr(&gfpu_cpus, cpu)->vcpu) == v);
-	gfpu_track_vcpu(v, false);
+	gfpu_untrack_vcpu(v);
 	gfpu_arch_vcpu_destroy(v);
-	kfree(v);
 }
 
 /* === Public interface: the run loop =================================== */
@@ -158,7 +162,7 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	int ret;
 
 	might_sleep();
-	if (GFPU_WARN_ON(v->in_run || v->cpu >= 0))
+	if (GFPU_WARN_ON(v->in_run || gfpu_vcpu_loaded(v)))
 		return -EINVAL;
 	gfpu_count_hook(v, GFPU_HOOK_RUN_ENTER);
 	v->policy = gfpu_policy();
@@ -175,15 +179,12 @@ void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 
 	GFPU_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(v->cpu >= 0 || c->loaded);
-	GFPU_WARN_ON(sched_in != v->scheduled_out);
+	GFPU_WARN_ON(c->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_LOAD);
-	v->cpu = smp_processor_id();
-	c->loaded = v;
+	/* Pairs with the READ_ONCE() in gfpu_vcpu_loaded(). */
+	WRITE_ONCE(c->loaded, v);
 	gfpu_revalidate(v, c);
 	gfpu_arch_load(v, c, sched_in);
-	/* Pairs with the WRITE_ONCE() in gfpu_vcpu_put(); seed 003. */
-	WRITE_ONCE(v->scheduled_out, false);
 }
 
 void gfpu_guest_enter(struct gfpu_vcpu *v)
@@ -239,8 +240,6 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	gfpu_count_hook(v, GFPU_HOOK_PUT);
 	if (sched_out && v->in_run)
 		v->stats.preempted++;
-	/* Pairs with the WRITE_ONCE() in gfpu_vcpu_load(). */
-	WRITE_ONCE(v->scheduled_out, sched_out);
 	gfpu_revalidate(v, c);
 	gfpu_arch_put(v, c, sched_out);
 	/*
@@ -250,14 +249,13 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	 * swapped out), and the next load or entry rebuilds the record.
 	 */
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
-	c->loaded = NULL;
-	v->cpu = -1;
+	WRITE_ONCE(c->loaded, NULL);
 }
 
 void gfpu_run_exit(struct gfpu_vcpu *v)
 {
 	might_sleep();
-	GFPU_WARN_ON(!v->in_run || v->cpu >= 0);
+	GFPU_WARN_ON(!v->in_run || gfpu_vcpu_loaded(v));
 	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT);
 	gfpu_arch_run_exit(v);
 	v->in_run = false;

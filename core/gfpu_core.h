@@ -31,31 +31,6 @@ struct gfpu_cpu {
 	struct gfpu_vcpu *loaded;
 };
 
-/**
- * struct gfpu_vcpu - the framework's record of one vCPU
- * @hw: the hypervisor's vCPU, for the arch hardware layer.
- * @policy: GFPU_POLICY_* bits latched at run enter.
- * @cpu: CPU the vCPU is loaded on, or -1.
- * @in_run: between gfpu_run_enter() and gfpu_run_exit().
- * @in_guest: between gfpu_guest_enter() and gfpu_exit_sync().
- * @scheduled_out: put by the scheduler and not loaded again yet (seed 003).
- * @stats: counters.
- * @arch: the backend's per-vCPU state.
- *
- * Owned by the task that runs the vCPU (KVM's vcpu->mutex serialises
- * ioctls); fields change with preemption disabled when a CPU is involved.
- */
-struct gfpu_vcpu {
-	void *hw;
-	unsigned int policy;
-	int cpu;
-	bool in_run;
-	bool in_guest;
-	bool scheduled_out;
-	struct gfpu_stats stats;
-	struct gfpu_arch_vcpu arch;
-};
-
 /*
  * Warn policy: a broken invariant is a framework bug.  It warns once (and
  * the kernel tier runs with panic_on_warn) and the hook carries on with
@@ -72,8 +47,55 @@ static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 struct gfpu_cpu *gfpu_this_cpu(void);
 void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 		    struct gfpu_vcpu *v);
-void gfpu_count_save(struct gfpu_vcpu *v, u64 bytes);
-void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes);
+/**
+ * struct gfpu_xfer - what one hardware-layer primitive moved
+ * @saves: register-to-memory transfers it made.
+ * @restores: memory-to-register transfers it made.
+ * @bytes: bytes those moved.
+ *
+ * Transfers are counted in one place: the hardware layer only reports
+ * what it moved (it alone knows, from TIF_NEED_FPU_LOAD,
+ * TIF_FOREIGN_FPSTATE or sstatus), and the backend that asked for the
+ * move adds it to the vCPU's &struct gfpu_stats with gfpu_count_xfer().
+ */
+struct gfpu_xfer {
+	unsigned int saves;
+	unsigned int restores;
+	u64 bytes;
+};
+
+/* For the hardware layer: note one save or restore of @bytes in @x. */
+static inline void gfpu_xfer_save(struct gfpu_xfer *x, u64 bytes)
+{
+	x->saves++;
+	x->bytes += bytes;
+}
+
+static inline void gfpu_xfer_restore(struct gfpu_xfer *x, u64 bytes)
+{
+	x->restores++;
+	x->bytes += bytes;
+}
+
+void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x);
+
+/**
+ * gfpu_reg_check() - check a uAPI access to one register of a register file
+ * @reg_size: the register's size for this vCPU in bytes, or a negative
+ *	errno when the vCPU has no such register (-ENOENT) or it cannot be
+ *	reached this way (-EINVAL).
+ * @size: the size of the caller's buffer.
+ *
+ * For backends whose uAPI state is a file of registers (arm64, riscv).
+ *
+ * Return: @reg_size, its errno, or -EINVAL when @size differs from it.
+ */
+static inline int gfpu_reg_check(int reg_size, u32 size)
+{
+	if (reg_size < 0)
+		return reg_size;
+	return size == (u32)reg_size ? reg_size : -EINVAL;
+}
 
 /*
  * Kernel only: the policy bits this kernel's hardware layer implements;
@@ -81,8 +103,9 @@ void gfpu_count_restore(struct gfpu_vcpu *v, u64 bytes);
  */
 unsigned int gfpu_hw_supported_policies(void);
 
-/* List (@add) or unlist a vCPU for the counters' readers (debugfs). */
-int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add);
+/* List or unlist a vCPU for the counters' readers (debugfs). */
+int gfpu_track_vcpu(struct gfpu_vcpu *v);
+void gfpu_untrack_vcpu(struct gfpu_vcpu *v);
 
 /*
  * The backend interface.  Each is called by the core with the context of

@@ -160,27 +160,37 @@ static void gfpu_stats_print(struct seq_file *m, const char *name, int policy,
 }
 
 /**
- * gfpu_track_vcpu() - list a vCPU record for debugfs, or unlist it
- * @v: the record.
- * @add: true at creation, false at destruction.
+ * gfpu_track_vcpu() - list a vCPU record for debugfs
+ * @v: the record, at its initialisation.
  *
  * Context: process context, may sleep.
  * Return: 0, or -ENOMEM when it could not be listed.
  */
-int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
+int gfpu_track_vcpu(struct gfpu_vcpu *v)
+{
+	struct gfpu_vcpu_node *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+	if (!n)
+		return -ENOMEM;
+	n->v = v;
+	mutex_lock(&gfpu_vcpus_lock);
+	list_add_tail(&n->list, &gfpu_vcpus);
+	mutex_unlock(&gfpu_vcpus_lock);
+	return 0;
+}
+
+/**
+ * gfpu_untrack_vcpu() - unlist a vCPU record, adding its counters to the
+ *	retired sum
+ * @v: the record, at its destruction.
+ *
+ * Context: process context, may sleep.
+ */
+void gfpu_untrack_vcpu(struct gfpu_vcpu *v)
 {
 	struct gfpu_vcpu_node *n, *tmp;
 
 	mutex_lock(&gfpu_vcpus_lock);
-	if (add) {
-		n = kzalloc(sizeof(*n), GFP_KERNEL);
-		if (n) {
-			n->v = v;
-			list_add_tail(&n->list, &gfpu_vcpus);
-		}
-		mutex_unlock(&gfpu_vcpus_lock);
-		return n ? 0 : -ENOMEM;
-	}
 	list_for_each_entry_safe(n, tmp, &gfpu_vcpus, list) {
 		if (n->v == v) {
 			gfpu_stats_add(&gfpu_retired, gfpu_vcpu_stats(v));
@@ -190,7 +200,6 @@ int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
 		}
 	}
 	mutex_unlock(&gfpu_vcpus_lock);
-	return 0;
 }
 
 static int gfpu_stats_show(struct seq_file *m, void *unused)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build gfpu into the unpacked 6.12 tree, in place:
-#   1. virt/gfpu -> the project root (a relative symlink);
+#   1. virt/gfpu -> the project root (a relative symlink), and
+#      include/gfpu -> virt/gfpu/include/gfpu (the public headers);
 #   2. the Kconfig "source" lines and the virt/Makefile line (only once the
 #      project root has a Kconfig);
 #   3. the hook patches kernel/patches/6.12/*.patch, in name order.
@@ -74,7 +75,7 @@ if [ -f "$stamp" ]; then
 	old_files=$(tail -n +2 "$stamp")
 fi
 
-if [ "$have" = "$want" ] && [ -L "$src/virt/gfpu" ]; then
+if [ "$have" = "$want" ] && [ -L "$src/virt/gfpu" ] && [ -L "$src/include/gfpu" ]; then
 	step "up to date (${#patches[@]} patches, inserts=$inserts): $src"
 	echo "$src"
 	exit 0
@@ -91,6 +92,11 @@ rel=$(realpath --relative-to="$src/virt" "$top")
 ln -sfn "$rel" "$src/virt/gfpu"
 [ -f "$src/virt/gfpu/scripts/jury-rig.sh" ] || die "virt/gfpu does not reach $top"
 step "virt/gfpu -> $rel"
+# The public headers, where KVM's own headers include them from
+# (<gfpu/gfpu.h> in asm/kvm_host.h, which the whole kernel may include).
+ln -sfn ../virt/gfpu/include/gfpu "$src/include/gfpu"
+[ -f "$src/include/gfpu/gfpu.h" ] || die "include/gfpu does not reach $top/include/gfpu"
+step "include/gfpu -> virt/gfpu/include/gfpu"
 
 # 2. The inserts.
 new_files=""

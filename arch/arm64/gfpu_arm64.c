@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gfpu arm64 backend: FPSIMD/SVE ownership on top of the host's fpsimd
- * context tracking (seed 000, with what upstream learnt since).
+ * context tracking, as commit e6b673b741ea ("KVM: arm64: Optimise FPSIMD
+ * handling to reduce guest/host thrashing") built it, with what upstream
+ * learnt since.
  *
  * The guest's state is restored lazily, on the first trapped guest FP/SVE
  * access.  The host's state is saved either eagerly at vcpu load
- * (default; upstream since 2025) or lazily in that same trap (seed 000,
- * GFPU_POLICY_LAZY_HOST).  After every exit with the guest's state live,
+ * (default; upstream since "KVM: arm64: Unconditionally save+flush host
+ * FPSIMD/SVE/SME state", 2025) or lazily in that same trap (the design
+ * from 2018 to then, GFPU_POLICY_LAZY_HOST).  After every exit with the guest's state live,
  * the state is bound to the CPU before interrupts come back, so that
  * kernel-mode NEON in a softirq saves it into the vCPU, not over the task.
  *
@@ -18,12 +21,11 @@
  * saves what is bound and sets TIF_FOREIGN_FPSTATE, which is what
  * gfpu_arch_still_live() reads.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_arm64_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
 {
-	v->arch.sve_vl = 0;
 	return 0;
 }
 
@@ -49,8 +51,6 @@ int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	}
 	if (pid_changed)
 		ret = gfpu_arm64_hw_map_host(v);
-	if (!ret)
-		v->arch.finalized = true;
 	return ret;
 }
 
@@ -81,12 +81,12 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 	 * binding survived would return to userspace with guest values and
 	 * the wrong trap.  The host's own state needs saving only at the
 	 * first load of a run; on sched_in it is still in memory from then,
-	 * since nothing in KVM_RUN reloads it (seed 003).
+	 * since nothing in KVM_RUN reloads it (KVM's vcpu->scheduled_out).
 	 */
 	if (sched_in)
 		gfpu_arm64_hw_flush_cpu();
 	else
-		gfpu_arm64_hw_save_flush(v);
+		gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -98,6 +98,8 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
+	struct gfpu_xfer x;
+
 	if (c->owner == GFPU_OWNER_HOST) {
 		/*
 		 * Lazy host save.  The size must follow the task's TIF_SVE,
@@ -105,10 +107,12 @@ void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		 * the task's SVE copy is valid (the bug upstream removed lazy
 		 * host save for).
 		 */
-		gfpu_arm64_hw_host_save(v, v->arch.host_sve);
+		gfpu_count_xfer(v, gfpu_arm64_hw_host_save(v, v->arch.host_sve));
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	}
-	if (!gfpu_arm64_hw_guest_restore(v, v->arch.sve_vl)) {
+	x = gfpu_arm64_hw_guest_restore(v, gfpu_arm64_hw_sve_vl(v));
+	gfpu_count_xfer(v, x);
+	if (!x.restores) {
 		/* The guest retries and traps again, with nothing live. */
 		gfpu_arm64_hw_set_trap(GFPU_OWNER_NONE);
 		return;
@@ -122,12 +126,12 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 {
 	if (c->owner != GFPU_OWNER_GUEST)
 		return;
-	gfpu_arm64_hw_guest_bind(v, v->arch.sve_vl);
+	gfpu_arm64_hw_guest_bind(v, gfpu_arm64_hw_sve_vl(v));
 }
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_arm64_hw_save_flush(v);
+	gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -155,18 +159,23 @@ void gfpu_arch_run_exit(struct gfpu_vcpu *v)
 {
 }
 
+/*
+ * KVM_ARM_VCPU_FINALIZE(SVE): allocate the storage for the vCPU's maximum
+ * vector length, which KVM holds (vcpu->arch.sve_max_vl) and marks final
+ * (VCPU_SVE_FINALIZED) once this succeeded.  Once final, the storage may
+ * be in use by a running vCPU and never changes again.
+ */
 static int gfpu_arm64_set_vl(struct gfpu_vcpu *v, u64 vl)
 {
 	int ret;
 
-	if (v->arch.finalized)
+	if (gfpu_arm64_hw_sve_finalized(v))
 		return -EBUSY;
 	if (vl && (vl % GFPU_SVE_VL_MIN || vl > gfpu_arm64_hw_max_vl()))
 		return -EINVAL;
 	ret = gfpu_arm64_hw_alloc_sve(v, vl);
 	if (ret)
 		return ret;
-	v->arch.sve_vl = vl;
 	v->stats.reallocs++;
 	return 0;
 }
@@ -183,11 +192,11 @@ int gfpu_arch_feature_change(struct gfpu_vcpu *v,
  * Size of register @id for this vCPU; -ENOENT when the vCPU has no such
  * register, -EINVAL when it exists but cannot be reached this way.
  */
-static int gfpu_arm64_reg_size(const struct gfpu_vcpu *v, u64 id)
+static int gfpu_arm64_reg_size(struct gfpu_vcpu *v, u64 id)
 {
 	unsigned int cls = GFPU_ARM64_REG_CLASS(id);
 	unsigned int n = GFPU_ARM64_REG_NUM(id);
-	u32 vl = v->arch.sve_vl;
+	u32 vl = gfpu_arm64_hw_sve_vl(v);
 
 	switch (cls) {
 	case GFPU_ARM64_V:
@@ -209,15 +218,6 @@ static int gfpu_arm64_reg_size(const struct gfpu_vcpu *v, u64 id)
 	}
 }
 
-static int gfpu_arm64_reg_check(const struct gfpu_vcpu *v, u64 id, u32 size)
-{
-	int want = gfpu_arm64_reg_size(v, id);
-
-	if (want < 0)
-		return want;
-	return size == (u32)want ? want : -EINVAL;
-}
-
 /* Every arm64 id is a register (FPSR and FPCR included). */
 bool gfpu_arch_state_in_regs(u64 id)
 {
@@ -226,22 +226,22 @@ bool gfpu_arch_state_in_regs(u64 id)
 
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_arm64_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_arm64_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;
-	gfpu_arm64_hw_reg_copy(v, GFPU_ARM64_REG_CLASS(id),
-			       GFPU_ARM64_REG_NUM(id), buf, size, false);
+	gfpu_arm64_hw_reg_get(v, GFPU_ARM64_REG_CLASS(id),
+			      GFPU_ARM64_REG_NUM(id), buf, size);
 	return ret;
 }
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_arm64_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_arm64_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;
-	gfpu_arm64_hw_reg_copy(v, GFPU_ARM64_REG_CLASS(id),
-			       GFPU_ARM64_REG_NUM(id), buf, size, true);
+	gfpu_arm64_hw_reg_set(v, GFPU_ARM64_REG_CLASS(id),
+			      GFPU_ARM64_REG_NUM(id), buf, size);
 	return 0;
 }

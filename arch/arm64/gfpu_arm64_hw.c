@@ -30,10 +30,10 @@
 
 static struct kvm_vcpu *gfpu_kvm(struct gfpu_vcpu *v)
 {
-	return v->hw;
+	return container_of(v, struct kvm_vcpu, arch.gfpu);
 }
 
-static u64 gfpu_guest_bytes(struct gfpu_vcpu *v)
+static u32 gfpu_guest_bytes(struct gfpu_vcpu *v)
 {
 	struct kvm_vcpu *vcpu = gfpu_kvm(v);
 
@@ -67,6 +67,18 @@ u32 gfpu_arm64_hw_max_vl(void)
 	return kvm_sve_max_vl;
 }
 
+bool gfpu_arm64_hw_sve_finalized(struct gfpu_vcpu *v)
+{
+	return kvm_arm_vcpu_sve_finalized(gfpu_kvm(v));
+}
+
+u32 gfpu_arm64_hw_sve_vl(struct gfpu_vcpu *v)
+{
+	struct kvm_vcpu *vcpu = gfpu_kvm(v);
+
+	return kvm_arm_vcpu_sve_finalized(vcpu) ? vcpu->arch.sve_max_vl : 0;
+}
+
 bool gfpu_arm64_hw_regs_live(void)
 {
 	return !test_thread_flag(TIF_FOREIGN_FPSTATE);
@@ -77,16 +89,20 @@ bool gfpu_arm64_hw_host_sve(void)
 	return test_thread_flag(TIF_SVE);
 }
 
-void gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v)
 {
 	bool live = !test_thread_flag(TIF_FOREIGN_FPSTATE);
 	bool guest = guest_owns_fp_regs();
+	struct gfpu_xfer x = { };
 
 	fpsimd_save_and_flush_cpu_state();
 	*host_data_ptr(fp_owner) = FP_STATE_FREE;
-	if (live)
-		gfpu_count_save(v, guest ? gfpu_guest_bytes(v) :
-				sizeof(struct user_fpsimd_state));
+	if (live) {
+		x.saves = 1;
+		x.bytes = guest ? gfpu_guest_bytes(v) :
+			  sizeof(struct user_fpsimd_state);
+	}
+	return x;
 }
 
 void gfpu_arm64_hw_flush_cpu(void)
@@ -101,16 +117,20 @@ void gfpu_arm64_hw_flush_cpu(void)
  * TIF_SVE and the CPU's binding itself (inside KVM_RUN the syscall ABI has
  * already cut live SVE state down to FPSIMD), so @sve is only checked.
  */
-void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
+struct gfpu_xfer gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve)
 {
 	bool live = !test_thread_flag(TIF_FOREIGN_FPSTATE);
+	struct gfpu_xfer x = { };
 
 	WARN_ON_ONCE(!irqs_disabled());
 	WARN_ON_ONCE(live && sve != test_thread_flag(TIF_SVE));
 	fpsimd_save_and_flush_cpu_state();
 	*host_data_ptr(fp_owner) = FP_STATE_FREE;
-	if (live)
-		gfpu_count_save(v, sizeof(struct user_fpsimd_state));
+	if (live) {
+		x.saves = 1;
+		x.bytes = sizeof(struct user_fpsimd_state);
+	}
+	return x;
 }
 
 /*
@@ -128,13 +148,16 @@ void gfpu_arm64_hw_host_rebind(void)
 		sve_user_disable();
 }
 
-bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
+struct gfpu_xfer gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl)
 {
+	struct gfpu_xfer x = { };
+
 	/* Hyp's FP/SVE trap handler (kvm_hyp_handle_fpsimd()) did it. */
-	if (!guest_owns_fp_regs())
-		return false;
-	gfpu_count_restore(v, gfpu_guest_bytes(v));
-	return true;
+	if (guest_owns_fp_regs()) {
+		x.restores = 1;
+		x.bytes = gfpu_guest_bytes(v);
+	}
+	return x;
 }
 
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
@@ -197,7 +220,7 @@ int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)
 		}
 	}
 	if (old) {
-		kvm_unshare_hyp(old, old + gfpu_sve_bytes(v->arch.sve_vl));
+		kvm_unshare_hyp(old, old + gfpu_sve_bytes(vcpu->arch.sve_max_vl));
 		kfree(old);
 	}
 	vcpu->arch.sve_state = buf;
@@ -210,7 +233,7 @@ static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
 {
 	struct kvm_vcpu *vcpu = gfpu_kvm(v);
 	struct user_fpsimd_state *fp = &vcpu->arch.ctxt.fp_regs;
-	unsigned int vq = sve_vq_from_vl(v->arch.sve_vl);
+	unsigned int vq = sve_vq_from_vl(gfpu_arm64_hw_sve_vl(v));
 	u8 *sve = vcpu->arch.sve_state;
 
 	switch (cls) {
@@ -231,16 +254,32 @@ static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
 	}
 }
 
-void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
-			    unsigned int n, void *buf, u32 size, bool write)
+/* The register's memory, or NULL (a warning) where the backend erred. */
+static void *gfpu_reg_checked(struct gfpu_vcpu *v, unsigned int cls,
+			      unsigned int n)
 {
 	void *reg = gfpu_reg_addr(v, cls, n);
 
 	if (WARN_ON_ONCE(!reg || (cls >= GFPU_ARM64_Z &&
 				  !gfpu_kvm(v)->arch.sve_state)))
-		return;
-	if (write)
-		memcpy(reg, buf, size);
-	else
+		return NULL;
+	return reg;
+}
+
+void gfpu_arm64_hw_reg_get(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, void *buf, u32 size)
+{
+	void *reg = gfpu_reg_checked(v, cls, n);
+
+	if (reg)
 		memcpy(buf, reg, size);
+}
+
+void gfpu_arm64_hw_reg_set(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, const void *buf, u32 size)
+{
+	void *reg = gfpu_reg_checked(v, cls, n);
+
+	if (reg)
+		memcpy(reg, buf, size);
 }

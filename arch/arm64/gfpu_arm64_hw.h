@@ -5,20 +5,29 @@
  * them on arch/arm64/kernel/fpsimd.c and the hyp switch code; the
  * userspace model implements them on a simulated CPU.
  *
- * Primitives that move state count the transfer with gfpu_count_save() or
- * gfpu_count_restore() and do nothing (count nothing) when there is
- * nothing to move.
+ * Primitives that move state return a &struct gfpu_xfer saying what they
+ * moved (nothing, when there was nothing to move) and count nothing
+ * themselves: the backend counts.
  */
 #ifndef _GFPU_ARM64_HW_H
 #define _GFPU_ARM64_HW_H
 
 struct gfpu_vcpu;
+struct gfpu_xfer;
 
-/* Map what hyp needs of the current task (seed 000's run_map_fp). */
+/* Map what hyp needs of the current task (kvm_arch_vcpu_run_map_fp()). */
 int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v);
 
 /* Largest vector length this host supports for guests, 0 without SVE. */
 u32 gfpu_arm64_hw_max_vl(void);
+
+/*
+ * The vCPU's SVE vector length once final (KVM's vcpu->arch.sve_max_vl
+ * after KVM_ARM_VCPU_FINALIZE(SVE)), else 0; and whether it is final
+ * (kvm_arm_vcpu_sve_finalized()).
+ */
+u32 gfpu_arm64_hw_sve_vl(struct gfpu_vcpu *v);
+bool gfpu_arm64_hw_sve_finalized(struct gfpu_vcpu *v);
 
 /* The lazy host policy can be used for this vCPU (kernel: not nested). */
 bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v);
@@ -30,23 +39,23 @@ bool gfpu_arm64_hw_regs_live(void);
 bool gfpu_arm64_hw_host_sve(void);
 
 /* fpsimd_save_and_flush_cpu_state(): save whatever is bound, unbind. */
-void gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v);
+struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v);
 
 /* fpsimd_flush_cpu_state(): unbind without saving. */
 void gfpu_arm64_hw_flush_cpu(void);
 
 /* Save the host task's live registers into it (as SVE when @sve). */
-void gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve);
+struct gfpu_xfer gfpu_arm64_hw_host_save(struct gfpu_vcpu *v, bool sve);
 
 /* Rebind the host task's live state to the CPU, EL0 traps per TIF_SVE. */
 void gfpu_arm64_hw_host_rebind(void);
 
 /*
- * Load the vCPU's state (SVE at @vl when @vl != 0) and its ZCR.  False
- * when the trap only handed the registers back (kernel: hyp restores
- * the guest's state when the guest retries its instruction).
+ * Load the vCPU's state (SVE at @vl when @vl != 0) and its ZCR.  Nothing
+ * restored when the trap only handed the registers back (kernel: hyp
+ * restores the guest's state when the guest retries its instruction).
  */
-bool gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
+struct gfpu_xfer gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
 
 /* Bind the vCPU's live state to the CPU for kernel-mode NEON; irqs off. */
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl);
@@ -62,10 +71,12 @@ void gfpu_arm64_hw_set_trap(enum gfpu_owner owner);
 int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl);
 
 /*
- * Copy register @cls/@n of the vCPU's in-memory state to (@write false) or
- * from @buf; the backend has validated the id and @size.
+ * Copy register @cls/@n of the vCPU's in-memory state to @buf, or from
+ * it; the backend has validated the id and @size.
  */
-void gfpu_arm64_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
-			    unsigned int n, void *buf, u32 size, bool write);
+void gfpu_arm64_hw_reg_get(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, void *buf, u32 size);
+void gfpu_arm64_hw_reg_set(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, const void *buf, u32 size);
 
 #endif /* _GFPU_ARM64_HW_H */

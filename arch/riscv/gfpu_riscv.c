@@ -25,7 +25,7 @@
  * of the vCPU's is live (@arch.live), its vector state bound outside guest
  * mode.  HOST is never used.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_riscv_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
@@ -115,10 +115,11 @@ static void gfpu_riscv_restore(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 		    gfpu_riscv_hw_status(v, u) == GFPU_RISCV_OFF)
 			continue;
 		if (!v->arch.host_saved) {
-			gfpu_riscv_hw_host_save(v);
+			gfpu_count_xfer(v, gfpu_riscv_hw_host_save(v));
 			v->arch.host_saved = true;
 		}
-		gfpu_riscv_hw_guest_restore(v, u, bind && u == GFPU_RISCV_V);
+		gfpu_count_xfer(v, gfpu_riscv_hw_guest_restore(v, u, bind &&
+							       u == GFPU_RISCV_V));
 		gfpu_riscv_hw_set_status(v, u, GFPU_RISCV_CLEAN);
 		v->arch.live[u] = true;
 		if (bind && u == GFPU_RISCV_V)
@@ -138,7 +139,7 @@ static void gfpu_riscv_save(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		if (!v->arch.live[u])
 			continue;
 		if (gfpu_riscv_hw_status(v, u) == GFPU_RISCV_DIRTY) {
-			gfpu_riscv_hw_guest_save(v, u);
+			gfpu_count_xfer(v, gfpu_riscv_hw_guest_save(v, u));
 			gfpu_riscv_hw_set_status(v, u, GFPU_RISCV_CLEAN);
 		}
 		v->arch.live[u] = false;
@@ -208,7 +209,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	 * switch restores it.
 	 */
 	if (v->arch.host_saved && !sched_out)
-		gfpu_riscv_hw_host_fp_restore(v);
+		gfpu_count_xfer(v, gfpu_riscv_hw_host_fp_restore(v));
 	v->arch.host_saved = false;
 }
 
@@ -246,15 +247,6 @@ static int gfpu_riscv_reg_size(struct gfpu_vcpu *v, u64 id)
 	}
 }
 
-static int gfpu_riscv_reg_check(struct gfpu_vcpu *v, u64 id, u32 size)
-{
-	int want = gfpu_riscv_reg_size(v, id);
-
-	if (want < 0)
-		return want;
-	return size == (u32)want ? want : -EINVAL;
-}
-
 /* Every riscv id is register state. */
 bool gfpu_arch_state_in_regs(u64 id)
 {
@@ -263,18 +255,18 @@ bool gfpu_arch_state_in_regs(u64 id)
 
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_riscv_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
 
 	if (ret < 0)
 		return ret;
-	gfpu_riscv_hw_reg_copy(v, GFPU_RISCV_REG_CLASS(id),
-			       GFPU_RISCV_REG_NUM(id), buf, size, false);
+	gfpu_riscv_hw_reg_get(v, GFPU_RISCV_REG_CLASS(id),
+			      GFPU_RISCV_REG_NUM(id), buf, size);
 	return ret;
 }
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_riscv_reg_check(v, id, size);
+	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
 	u64 vlenb;
 
 	if (ret < 0)
@@ -284,7 +276,7 @@ int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 		memcpy(&vlenb, buf, sizeof(vlenb));
 		return vlenb == gfpu_riscv_hw_vlenb(v) ? 0 : -EINVAL;
 	}
-	gfpu_riscv_hw_reg_copy(v, GFPU_RISCV_REG_CLASS(id),
-			       GFPU_RISCV_REG_NUM(id), buf, size, true);
+	gfpu_riscv_hw_reg_set(v, GFPU_RISCV_REG_CLASS(id),
+			      GFPU_RISCV_REG_NUM(id), buf, size);
 	return 0;
 }

@@ -46,7 +46,7 @@ static DEFINE_PER_CPU(struct gfpu_riscv_host_v, gfpu_riscv_host_v);
 
 static struct kvm_vcpu *gfpu_kvm(struct gfpu_vcpu *v)
 {
-	return v->hw;
+	return container_of(v, struct kvm_vcpu, arch.gfpu);
 }
 
 static struct kvm_cpu_context *gfpu_cntx(struct gfpu_vcpu *v)
@@ -109,57 +109,66 @@ static u64 gfpu_v_bytes(void)
 	return riscv_v_vsize + offsetof(struct __riscv_v_ext_state, datap);
 }
 
-void gfpu_riscv_hw_host_save(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_riscv_hw_host_save(struct gfpu_vcpu *v)
 {
+	struct gfpu_xfer x = { };
 	struct pt_regs *regs = task_pt_regs(current);
 	unsigned long flags;
 
 	local_irq_save(flags);
 	if (has_fpu()) {
 		if ((regs->status & SR_FS) == SR_FS_DIRTY)
-			gfpu_count_save(v, sizeof(current->thread.fstate));
+			gfpu_xfer_save(&x, sizeof(current->thread.fstate));
 		fstate_save(current, regs);
 	}
 	if (has_vector()) {
 		if ((regs->status & SR_VS) == SR_VS_DIRTY)
-			gfpu_count_save(v, gfpu_v_bytes());
+			gfpu_xfer_save(&x, gfpu_v_bytes());
 		riscv_v_vstate_save(&current->thread.vstate, regs);
 		riscv_v_vstate_set_restore(current, regs);
 	}
 	local_irq_restore(flags);
+	return x;
 }
 
-void gfpu_riscv_hw_host_fp_restore(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_riscv_hw_host_fp_restore(struct gfpu_vcpu *v)
 {
+	struct gfpu_xfer x = { };
 	struct pt_regs *regs = task_pt_regs(current);
 
 	if (!has_fpu())
-		return;
+		return x;
 	if ((regs->status & SR_FS) != SR_FS_OFF)
-		gfpu_count_restore(v, sizeof(current->thread.fstate));
+		gfpu_xfer_restore(&x, sizeof(current->thread.fstate));
 	fstate_restore(current, regs);
+	return x;
 }
 
-void gfpu_riscv_hw_guest_save(struct gfpu_vcpu *v, enum gfpu_riscv_unit unit)
+struct gfpu_xfer gfpu_riscv_hw_guest_save(struct gfpu_vcpu *v,
+					  enum gfpu_riscv_unit unit)
 {
+	struct gfpu_xfer x = { };
 	struct kvm_cpu_context *cntx = gfpu_cntx(v);
 	const unsigned long *isa = gfpu_kvm(v)->arch.isa;
 
 	if (unit == GFPU_RISCV_V) {
 		__kvm_riscv_vector_save(cntx);
-		gfpu_count_save(v, gfpu_v_bytes());
-		return;
+		gfpu_xfer_save(&x, gfpu_v_bytes());
+		return x;
 	}
 	if (riscv_isa_extension_available(isa, d))
 		__kvm_riscv_fp_d_save(cntx);
 	else
 		__kvm_riscv_fp_f_save(cntx);
-	gfpu_count_save(v, gfpu_fp_bytes(v));
+	gfpu_xfer_save(&x, gfpu_fp_bytes(v));
+	return x;
 }
 
-void gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
-				 enum gfpu_riscv_unit unit, bool bind)
+struct gfpu_xfer gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
+					     enum gfpu_riscv_unit unit,
+					     bool bind)
 {
+	struct gfpu_xfer x = { };
 	struct kvm_cpu_context *cntx = gfpu_cntx(v);
 	const unsigned long *isa = gfpu_kvm(v)->arch.isa;
 	unsigned long flags;
@@ -171,14 +180,15 @@ void gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
 		if (bind)
 			gfpu_riscv_hw_v_bind(v);
 		local_irq_restore(flags);
-		gfpu_count_restore(v, gfpu_v_bytes());
-		return;
+		gfpu_xfer_restore(&x, gfpu_v_bytes());
+		return x;
 	}
 	if (riscv_isa_extension_available(isa, d))
 		__kvm_riscv_fp_d_restore(cntx);
 	else
 		__kvm_riscv_fp_f_restore(cntx);
-	gfpu_count_restore(v, gfpu_fp_bytes(v));
+	gfpu_xfer_restore(&x, gfpu_fp_bytes(v));
+	return x;
 }
 
 void gfpu_riscv_hw_v_bind(struct gfpu_vcpu *v)
@@ -261,15 +271,20 @@ static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
 	}
 }
 
-void gfpu_riscv_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
-			    unsigned int n, void *buf, u32 size, bool write)
+void gfpu_riscv_hw_reg_get(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, void *buf, u32 size)
 {
 	void *reg = gfpu_reg_addr(v, cls, n);
 
-	if (WARN_ON_ONCE(!reg))
-		return;
-	if (write)
-		memcpy(reg, buf, size);
-	else
+	if (!WARN_ON_ONCE(!reg))
 		memcpy(buf, reg, size);
+}
+
+void gfpu_riscv_hw_reg_set(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, const void *buf, u32 size)
+{
+	void *reg = gfpu_reg_addr(v, cls, n);
+
+	if (!WARN_ON_ONCE(!reg))
+		memcpy(reg, buf, size);
 }

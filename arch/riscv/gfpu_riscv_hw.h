@@ -6,13 +6,15 @@
  * KVM's vcpu_fp.c and vcpu_vector.c); the userspace model on a simulated
  * CPU.
  *
- * Primitives that move state count the transfer with gfpu_count_save() or
- * gfpu_count_restore() and count nothing when nothing moved.
+ * Primitives that move state return a &struct gfpu_xfer saying what they
+ * moved (nothing, when nothing moved) and count nothing themselves: the
+ * backend counts.
  */
 #ifndef _GFPU_RISCV_HW_H
 #define _GFPU_RISCV_HW_H
 
 struct gfpu_vcpu;
+struct gfpu_xfer;
 
 /* The vCPU has the unit (FP: the F or D extension; V: the V extension). */
 bool gfpu_riscv_hw_has(struct gfpu_vcpu *v, enum gfpu_riscv_unit unit);
@@ -29,20 +31,22 @@ void gfpu_riscv_hw_set_status(struct gfpu_vcpu *v, enum gfpu_riscv_unit unit,
  * release the vector registers (riscv_v_vstate_set_restore(): restored
  * when the task returns to userspace).
  */
-void gfpu_riscv_hw_host_save(struct gfpu_vcpu *v);
+struct gfpu_xfer gfpu_riscv_hw_host_save(struct gfpu_vcpu *v);
 
 /* Put the host task's FP state back in the registers (fstate_restore()). */
-void gfpu_riscv_hw_host_fp_restore(struct gfpu_vcpu *v);
+struct gfpu_xfer gfpu_riscv_hw_host_fp_restore(struct gfpu_vcpu *v);
 
 /* Save the guest's unit from the registers to the vCPU, unconditionally. */
-void gfpu_riscv_hw_guest_save(struct gfpu_vcpu *v, enum gfpu_riscv_unit unit);
+struct gfpu_xfer gfpu_riscv_hw_guest_save(struct gfpu_vcpu *v,
+					  enum gfpu_riscv_unit unit);
 
 /*
  * Load the guest's unit from the vCPU, unconditionally; for V with @bind,
  * bind it (gfpu_riscv_hw_v_bind()) before interrupts can come in.
  */
-void gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
-				 enum gfpu_riscv_unit unit, bool bind);
+struct gfpu_xfer gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
+					     enum gfpu_riscv_unit unit,
+					     bool bind);
 
 /*
  * Bind the guest's live vector state to the vCPU task: its thread.vstate
@@ -66,10 +70,12 @@ bool gfpu_riscv_hw_v_taken(struct gfpu_vcpu *v);
 u32 gfpu_riscv_hw_vlenb(struct gfpu_vcpu *v);
 
 /*
- * Copy register @cls/@n of the vCPU's in-memory state to (@write false)
- * or from @buf; the backend has validated the id and @size.
+ * Copy register @cls/@n of the vCPU's in-memory state to @buf, or from
+ * it; the backend has validated the id and @size.
  */
-void gfpu_riscv_hw_reg_copy(struct gfpu_vcpu *v, unsigned int cls,
-			    unsigned int n, void *buf, u32 size, bool write);
+void gfpu_riscv_hw_reg_get(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, void *buf, u32 size);
+void gfpu_riscv_hw_reg_set(struct gfpu_vcpu *v, unsigned int cls,
+			   unsigned int n, const void *buf, u32 size);
 
 #endif /* _GFPU_RISCV_HW_H */

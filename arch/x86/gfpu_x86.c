@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gfpu x86 backend: XSAVE state on top of the host's fpstate tracking
- * (seeds 001 and 002, with what upstream learnt since).
+ * gfpu x86 backend: XSAVE state on top of the host's fpstate tracking, as
+ * commit f775b13eedee ("x86,kvm: move qemu/guest FPU switching out to
+ * vcpu_run") and the 2021 AMX enabling for KVM (fpstate growth on XCR0
+ * and XFD writes) built it, with what upstream learnt since.
  *
  * Nothing foreign is ever left live behind a trap (LazyFP,
  * CVE-2018-3665): the guest fpstate is made the current task's fpstate
@@ -9,25 +11,24 @@
  * (GFPU_POLICY_SWAP_LOADPUT), and loaded eagerly.  Because the guest
  * fpstate *is* the task's fpstate while swapped in, preemption and
  * kernel-mode FPU save guest registers into the guest buffer, never into
- * the VMM's (the seed 001 thread's bug); TIF_NEED_FPU_LOAD then tells
- * gfpu_guest_enter() to reload it.
+ * the VMM's (the bug that "KVM: X86: Fix fpu state crash in kvm guest"
+ * fixed in 2019); TIF_NEED_FPU_LOAD then tells gfpu_guest_enter() to
+ * reload it.
  *
  * Guest XCR0 is live only between gfpu_guest_enter() and gfpu_exit_sync().
  * The guest buffer grows for dynamic features (AMX tile data) either when
- * the guest enables them through XCR0/XFD writes (seed 002) or up front
+ * the guest enables them through XCR0/XFD writes (2021 AMX RFC) or up front
  * from the guest CPUID (GFPU_POLICY_REALLOC_CPUID, upstream).  Once the
  * buffer holds every permitted dynamic feature, guest XFD writes are no
  * longer intercepted and XFD is read back after each exit.  The buffer
  * never holds a component in XSTATE_BV that its XFD disables, so no XRSTOR
  * of it can raise #NM in the host.
  */
-#include "../../core/gfpu_core.h"
+#include "gfpu_core.h"
 #include "gfpu_x86_hw.h"
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
 {
-	v->arch.xcr0 = GFPU_XF_FP;
-	v->arch.supported = GFPU_XF_FP;
 	return gfpu_x86_hw_init(v);
 }
 
@@ -48,16 +49,25 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return (c->owner == GFPU_OWNER_GUEST) == v->arch.swapped;
 }
 
+/* Interrupts on: from a vcpu load, or a sched_in's. */
 static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_x86_hw_swap(v, true);
+	gfpu_count_xfer(v, gfpu_x86_hw_swap_in(v));
 	v->arch.swapped = true;
 	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 }
 
-static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+/*
+ * From a vcpu put: interrupts on, except in the scheduler's sched_out
+ * preempt notifier (kvm_sched_out()), which runs with them off.
+ */
+static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			      bool sched_out)
 {
-	gfpu_x86_hw_swap(v, false);
+	if (sched_out)
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_out_irqsoff(v));
+	else
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_out(v));
 	v->arch.swapped = false;
 	gfpu_set_owner(c, GFPU_OWNER_HOST, v);
 }
@@ -66,7 +76,7 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
 	if (!v->in_run || v->arch.swapped)
 		return;
-	/* Once per run (seed 001), or at every load (the design before). */
+	/* Once per run (commit f775b13eedee), or at every load (before it). */
 	if (!sched_in || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
 		gfpu_x86_swap_in(v, c);
 }
@@ -80,7 +90,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	 * and the context switch saves the registers into it.
 	 */
 	if (!sched_out || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
-		gfpu_x86_swap_out(v, c);
+		gfpu_x86_swap_out(v, c, sched_out);
 }
 
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
@@ -88,12 +98,12 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	GFPU_WARN_ON(!v->arch.swapped);
 	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
 	if (c->owner != GFPU_OWNER_GUEST) {
-		gfpu_x86_hw_reload(v);
+		gfpu_count_xfer(v, gfpu_x86_hw_reload(v));
 		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 	}
-	gfpu_x86_hw_load_guest_xcr(v, v->arch.xcr0);
-	if (v->arch.xfd_err)
-		gfpu_x86_hw_write_xfd_err(v->arch.xfd_err);
+	gfpu_x86_hw_load_guest_xcr(v);
+	if (gfpu_x86_hw_xfd_err(v))
+		gfpu_x86_hw_load_xfd_err(v);
 }
 
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
@@ -114,14 +124,14 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 	 * sure the host never sees a guest value.
 	 */
 	if ((exit_flags & GFPU_EXIT_NM) && gfpu_x86_hw_fpstate_xfd(v))
-		v->arch.xfd_err = gfpu_x86_hw_read_xfd_err();
-	if (v->arch.xfd_err)
-		gfpu_x86_hw_write_xfd_err(0);
+		gfpu_x86_hw_save_xfd_err(v);
+	if (gfpu_x86_hw_xfd_err(v))
+		gfpu_x86_hw_clear_xfd_err();
 }
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_x86_hw_save_current(v);
+	gfpu_count_xfer(v, gfpu_x86_hw_save_current(v));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -132,20 +142,30 @@ void gfpu_arch_run_exit(struct gfpu_vcpu *v)
 
 /* === Feature changes and reallocation ================================ */
 
-/* The architectural rules for an XCR0 value, as XSETBV checks them. */
-static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
+/*
+ * The xfeatures XCR0 may enable: the guest CPUID's, and always FP, as
+ * __kvm_set_xcr() has it.
+ */
+static u64 gfpu_x86_supported(struct gfpu_vcpu *v)
 {
-	if (!(xcr0 & GFPU_XF_FP) || (xcr0 & ~v->arch.supported))
+	return gfpu_x86_hw_guest_supported_xcr0(v) | XFEATURE_MASK_FP;
+}
+
+/* The architectural rules for an XCR0 value, as XSETBV checks them. */
+static bool gfpu_x86_xcr0_valid(struct gfpu_vcpu *v, u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~gfpu_x86_supported(v)))
 		return false;
-	if ((xcr0 & GFPU_XF_YMM) && !(xcr0 & GFPU_XF_SSE))
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return false;
-	if ((xcr0 & GFPU_XF_MPX) && (xcr0 & GFPU_XF_MPX) != GFPU_XF_MPX)
+	if (!(xcr0 & XFEATURE_MASK_BNDREGS) != !(xcr0 & XFEATURE_MASK_BNDCSR))
 		return false;
-	if ((xcr0 & GFPU_XF_AVX512) &&
-	    ((xcr0 & GFPU_XF_AVX512) != GFPU_XF_AVX512 ||
-	     !(xcr0 & GFPU_XF_YMM)))
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(xcr0 & XFEATURE_MASK_YMM)))
 		return false;
-	if ((xcr0 & GFPU_XF_AMX) && (xcr0 & GFPU_XF_AMX) != GFPU_XF_AMX)
+	if ((xcr0 & XFEATURE_MASK_XTILE) &&
+	    (xcr0 & XFEATURE_MASK_XTILE) != XFEATURE_MASK_XTILE)
 		return false;
 	return true;
 }
@@ -153,13 +173,14 @@ static bool gfpu_x86_xcr0_valid(const struct gfpu_vcpu *v, u64 xcr0)
 /* Dynamic features the guest may have in its fpstate. */
 static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
 {
-	return v->arch.supported & gfpu_x86_hw_guest_perm(v) & GFPU_XF_DYNAMIC;
+	return gfpu_x86_supported(v) & gfpu_x86_hw_guest_perm(v) &
+	       XFEATURE_MASK_USER_DYNAMIC;
 }
 
 /*
  * Make room for the dynamic features in @want.  The default policy grows
  * the fpstate here, on the first XCR0/XFD write or KVM_SET_XSAVE that
- * needs it (seed 002); GFPU_POLICY_REALLOC_CPUID grows it earlier, at
+ * needs it (the 2021 AMX RFC); GFPU_POLICY_REALLOC_CPUID grows it at
  * KVM_SET_CPUID2 (upstream), after which nothing is missing here.  Either
  * way a missing feature is grown on demand, so a vCPU whose CPUID was set
  * under the other policy (the policy is a run-time setting) still gets
@@ -167,7 +188,8 @@ static u64 gfpu_x86_dynamic_allowed(struct gfpu_vcpu *v)
  */
 static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 {
-	u64 missing = want & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_fpstate_features(v);
+	u64 missing = want & XFEATURE_MASK_USER_DYNAMIC &
+		      ~gfpu_x86_hw_fpstate_features(v);
 	int ret;
 
 	if (!missing)
@@ -184,13 +206,14 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 }
 
 /*
+ * @supported: the guest's xfeatures (they change before KVM has them).
  * KVM stops intercepting XFD writes for good once this says so (as 6.12
  * does after the first non-zero write), so it never goes back: a later
  * KVM_SET_CPUID2 without AMX must not stop the XFD read-back.
  */
-static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v)
+static void gfpu_x86_update_passthrough(struct gfpu_vcpu *v, u64 supported)
 {
-	u64 dyn = v->arch.supported & GFPU_XF_DYNAMIC;
+	u64 dyn = supported & XFEATURE_MASK_USER_DYNAMIC;
 
 	if (dyn && (gfpu_x86_hw_fpstate_features(v) & dyn) == dyn)
 		v->arch.xfd_passthrough = true;
@@ -217,8 +240,8 @@ static int gfpu_x86_set_xcr0(struct gfpu_vcpu *v, u64 xcr0)
 	ret = gfpu_x86_make_room(v, xcr0 & ~gfpu_x86_hw_fpstate_xfd(v));
 	if (ret)
 		return ret;
-	v->arch.xcr0 = xcr0;
-	gfpu_x86_update_passthrough(v);
+	/* KVM's vcpu->arch.xcr0 takes @xcr0 once this succeeded. */
+	gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
 	return 0;
 }
 
@@ -226,9 +249,9 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 {
 	int ret;
 
-	if (xfd & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+	if (xfd & ~(gfpu_x86_supported(v) & XFEATURE_MASK_USER_DYNAMIC))
 		return -EINVAL;
-	ret = gfpu_x86_make_room(v, v->arch.xcr0 & ~xfd);
+	ret = gfpu_x86_make_room(v, gfpu_x86_hw_guest_xcr0(v) & ~xfd);
 	if (ret)
 		return ret;
 	/*
@@ -240,7 +263,7 @@ static int gfpu_x86_set_xfd(struct gfpu_vcpu *v, u64 xfd)
 	 */
 	gfpu_x86_hw_fpstate_set_xfd(v, xfd);
 	gfpu_x86_hw_fpstate_drop(v, xfd);
-	gfpu_x86_update_passthrough(v);
+	gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
 	return 0;
 }
 
@@ -248,18 +271,18 @@ static int gfpu_x86_set_cpuid(struct gfpu_vcpu *v, u64 features)
 {
 	int ret;
 
-	if (!(features & GFPU_XF_FP) ||
+	if (!(features & XFEATURE_MASK_FP) ||
 	    (features & ~gfpu_x86_hw_host_xfeatures()))
 		return -EINVAL;
-	if (features & GFPU_XF_DYNAMIC & ~gfpu_x86_hw_guest_perm(v))
+	if (features & XFEATURE_MASK_USER_DYNAMIC & ~gfpu_x86_hw_guest_perm(v))
 		return -EPERM;
 	if (gfpu_policy_has(v, GFPU_POLICY_REALLOC_CPUID)) {
 		ret = gfpu_x86_make_room(v, features);
 		if (ret)
 			return ret;
 	}
-	v->arch.supported = features;
-	gfpu_x86_update_passthrough(v);
+	/* KVM_SET_CPUID2 sets vcpu->arch.guest_supported_xcr0 after this. */
+	gfpu_x86_update_passthrough(v, features);
 	return 0;
 }
 
@@ -272,9 +295,10 @@ int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 	case GFPU_FEAT_XFD:
 		return gfpu_x86_set_xfd(v, f->value);
 	case GFPU_FEAT_XFD_ERR:
-		if (f->value & ~(v->arch.supported & GFPU_XF_DYNAMIC))
+		/* KVM stores it (vcpu->arch.guest_fpu.xfd_err) once valid. */
+		if (f->value &
+		    ~(gfpu_x86_supported(v) & XFEATURE_MASK_USER_DYNAMIC))
 			return -EINVAL;
-		v->arch.xfd_err = f->value;
 		return 0;
 	case GFPU_FEAT_CPUID:
 		if (f->from_guest)
@@ -296,33 +320,25 @@ static u64 gfpu_x86_get_u64(const void *buf, u32 off)
 }
 
 /*
- * Everything KVM_SET_XSAVE refuses, checked before anything changes.  As
- * in 6.12, any static component the host supports is accepted, whatever
- * the guest's CPUID says (migration compatibility); a dynamic one only
- * when the guest's CPUID has it (in 6.12 the fpstate has room for it
- * exactly then), growing the fpstate if that has not happened yet.
+ * What KVM_SET_XSAVE refuses before the fpstate may grow for the image.
+ * As in 6.12, any static component the host supports is accepted,
+ * whatever the guest's CPUID says (migration compatibility); a dynamic one
+ * only when the guest's CPUID has it (in 6.12 the fpstate has room for it
+ * exactly then), growing the fpstate if that has not happened yet.  The
+ * header's XCOMP_BV and reserved bytes and MXCSR are left to the copy:
+ * copy_uabi_to_xstate() checks them (validate_user_xstate_header()) before
+ * it writes anything.
  */
 static int gfpu_x86_check_xsave(struct gfpu_vcpu *v, const void *buf,
 				u32 size)
 {
 	u64 xstate_bv, room;
-	u32 mxcsr;
-	int i;
 
 	if (size < GFPU_XSAVE_LEGACY_SIZE)
 		return -EINVAL;
-	xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
+	xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
 	room = gfpu_x86_hw_fpstate_features(v) | gfpu_x86_dynamic_allowed(v);
 	if (xstate_bv & ~(gfpu_x86_hw_host_xfeatures() & room))
-		return -EINVAL;
-	/* XCOMP_BV and the reserved header bytes must be zero. */
-	for (i = 8; i < GFPU_XSAVE_HDR_SIZE; i += 8)
-		if (gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR + i))
-			return -EINVAL;
-	/* MXCSR is loaded only with a component that uses it. */
-	memcpy(&mxcsr, (const u8 *)buf + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
-	if ((xstate_bv & GFPU_XF_MXCSR_USERS) &&
-	    (mxcsr & ~gfpu_x86_hw_mxcsr_mask()))
 		return -EINVAL;
 	if (size < gfpu_x86_hw_xstate_size(xstate_bv))
 		return -EINVAL;
@@ -348,36 +364,50 @@ bool gfpu_arch_state_in_regs(u64 id)
 	return id == GFPU_X86_XSAVE;
 }
 
-int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+static int gfpu_x86_get_xsave(struct gfpu_vcpu *v, void *buf, u32 size)
 {
-	u32 need;
-	u64 val;
+	u32 need = gfpu_x86_hw_xstate_size(gfpu_x86_hw_fpstate_features(v));
 
+	if (size < GFPU_XSAVE_LEGACY_SIZE || size < need)
+		return -EINVAL;
+	gfpu_x86_hw_copy_to_uabi(v, buf, size);
+	return size;
+}
+
+/* The ids that read one u64; -ENOENT for an unknown one. */
+static int gfpu_x86_get_u64_state(struct gfpu_vcpu *v, u64 id, u64 *val)
+{
 	switch (id) {
-	case GFPU_X86_XSAVE:
-		need = gfpu_x86_hw_xstate_size(gfpu_x86_hw_fpstate_features(v));
-		if (size < GFPU_XSAVE_LEGACY_SIZE || size < need)
-			return -EINVAL;
-		gfpu_x86_hw_copy_to_uabi(v, buf, size);
-		return size;
 	case GFPU_X86_XCR0:
-		val = v->arch.xcr0;
-		break;
+		*val = gfpu_x86_hw_guest_xcr0(v);
+		return 0;
 	case GFPU_X86_XFD_ERR:
-		val = v->arch.xfd_err;
-		break;
+		*val = gfpu_x86_hw_xfd_err(v);
+		return 0;
 	case GFPU_X86_XFD_PASSTHROUGH:
-		val = v->arch.xfd_passthrough;
-		break;
+		*val = v->arch.xfd_passthrough;
+		return 0;
 	case GFPU_X86_NM_INTERCEPT:
-		val = gfpu_x86_nm_intercept(v);
-		break;
+		*val = gfpu_x86_nm_intercept(v);
+		return 0;
 	case GFPU_X86_XSAVE_SIZE:
-		val = gfpu_x86_xsave_size(v);
-		break;
+		*val = gfpu_x86_xsave_size(v);
+		return 0;
 	default:
 		return -ENOENT;
 	}
+}
+
+int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	u64 val;
+	int ret;
+
+	if (id == GFPU_X86_XSAVE)
+		return gfpu_x86_get_xsave(v, buf, size);
+	ret = gfpu_x86_get_u64_state(v, id, &val);
+	if (ret)
+		return ret;
 	/* Every other id is one u64. */
 	if (size != sizeof(u64))
 		return -EINVAL;
@@ -385,40 +415,44 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 	return size;
 }
 
-int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+static int gfpu_x86_set_xsave(struct gfpu_vcpu *v, void *buf, u32 size)
 {
 	u64 xstate_bv;
 	int ret;
 
-	switch (id) {
-	case GFPU_X86_XSAVE:
-		ret = gfpu_x86_check_xsave(v, buf, size);
-		if (ret)
-			return ret;
-		/*
-		 * Components the current XFD disables load as init, as an
-		 * XSAVE under that XFD would have left them (see
-		 * gfpu_x86_set_xfd()); KVM_SET_XSAVE with tile data while
-		 * XFD[18] is armed must not make a later XRSTOR fault.
-		 */
-		xstate_bv = gfpu_x86_get_u64(buf, GFPU_XSAVE_HDR);
-		xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
-		memcpy((u8 *)buf + GFPU_XSAVE_HDR, &xstate_bv, sizeof(u64));
-		ret = gfpu_x86_make_room(v, xstate_bv);
-		if (ret)
-			return ret;
-		gfpu_x86_update_passthrough(v);
-		return gfpu_x86_hw_copy_from_uabi(v, buf);
-	case GFPU_X86_XCR0:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		return gfpu_x86_set_xcr0(v, gfpu_x86_get_u64(buf, 0));
-	case GFPU_X86_XFD_ERR:
-		if (size != sizeof(u64))
-			return -EINVAL;
-		v->arch.xfd_err = gfpu_x86_get_u64(buf, 0);
-		return 0;
-	default:
+	ret = gfpu_x86_check_xsave(v, buf, size);
+	if (ret)
+		return ret;
+	/*
+	 * Components the current XFD disables load as init, as an XSAVE
+	 * under that XFD would have left them (see gfpu_x86_set_xfd());
+	 * KVM_SET_XSAVE with tile data while XFD[18] is armed must not make
+	 * a later XRSTOR fault.
+	 */
+	xstate_bv = gfpu_x86_get_u64(buf, XSAVE_HDR_OFFSET);
+	xstate_bv &= ~gfpu_x86_hw_fpstate_xfd(v);
+	memcpy((u8 *)buf + XSAVE_HDR_OFFSET, &xstate_bv, sizeof(u64));
+	ret = gfpu_x86_make_room(v, xstate_bv);
+	if (ret)
+		return ret;
+	/*
+	 * A header or MXCSR the copy refuses leaves at most a grown fpstate
+	 * (as the realloc-cpuid policy would have), nothing the guest sees,
+	 * and no XFD pass-through.
+	 */
+	ret = gfpu_x86_hw_copy_from_uabi(v, buf);
+	if (!ret)
+		gfpu_x86_update_passthrough(v, gfpu_x86_supported(v));
+	return ret;
+}
+
+int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
+{
+	/*
+	 * Only the XSAVE image: XCR0 and XFD_ERR are KVM's to write, after
+	 * gfpu_feature_change() accepted the value.
+	 */
+	if (id != GFPU_X86_XSAVE)
 		return -ENOENT;
-	}
+	return gfpu_x86_set_xsave(v, buf, size);
 }

@@ -13,22 +13,27 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/sched.h>
-#include <asm/cpuid.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/msr.h>
 #include "x86.h"		/* arch/x86/kvm: kvm_caps, XCR0/XSS/PKRU switch */
+#include "cpuid.h"		/* arch/x86/kvm: xstate_required_size() */
 #include "gfpu_core.h"
 #include "gfpu_x86_hw.h"
 
-static struct fpu_guest *gfpu_guest_fpu(struct gfpu_vcpu *v)
-{
-	struct kvm_vcpu *vcpu = v->hw;
+static_assert(sizeof(struct kvm_xsave) == GFPU_XSAVE_LEGACY_SIZE);
 
-	return &vcpu->arch.guest_fpu;
+static struct kvm_vcpu *gfpu_kvm(struct gfpu_vcpu *v)
+{
+	return container_of(v, struct kvm_vcpu, arch.gfpu);
 }
 
-static u64 gfpu_fpstate_bytes(struct gfpu_vcpu *v)
+static struct fpu_guest *gfpu_guest_fpu(struct gfpu_vcpu *v)
+{
+	return &gfpu_kvm(v)->arch.guest_fpu;
+}
+
+static u32 gfpu_fpstate_bytes(struct gfpu_vcpu *v)
 {
 	return gfpu_guest_fpu(v)->fpstate->size;
 }
@@ -59,61 +64,99 @@ u64 gfpu_x86_hw_guest_perm(struct gfpu_vcpu *v)
 	return gfpu_guest_fpu(v)->perm;
 }
 
+u64 gfpu_x86_hw_guest_xcr0(struct gfpu_vcpu *v)
+{
+	return gfpu_kvm(v)->arch.xcr0;
+}
+
+u64 gfpu_x86_hw_guest_supported_xcr0(struct gfpu_vcpu *v)
+{
+	return gfpu_kvm(v)->arch.guest_supported_xcr0;
+}
+
 bool gfpu_x86_hw_regs_live(void)
 {
 	return !test_thread_flag(TIF_NEED_FPU_LOAD);
 }
 
-void gfpu_x86_hw_swap(struct gfpu_vcpu *v, bool to_guest)
+/*
+ * A swap saves the live registers, unless TIF_NEED_FPU_LOAD says they are
+ * already in memory, and always loads the new fpstate.
+ */
+static struct gfpu_xfer gfpu_swap_xfer(struct gfpu_vcpu *v, bool live)
 {
-	bool live = !test_thread_flag(TIF_NEED_FPU_LOAD);
-
-	/* The loadput policy swaps from sched_out too, interrupts off. */
-	if (irqs_disabled())
-		fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), to_guest);
-	else
-		fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), to_guest);
-	if (live)
-		gfpu_count_save(v, gfpu_fpstate_bytes(v));
-	gfpu_count_restore(v, gfpu_fpstate_bytes(v));
+	return (struct gfpu_xfer) {
+		.saves = live,
+		.restores = 1,
+		.bytes = (live + 1) * gfpu_fpstate_bytes(v),
+	};
 }
 
-void gfpu_x86_hw_reload(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_x86_hw_swap_in(struct gfpu_vcpu *v)
 {
+	bool live = gfpu_x86_hw_regs_live();
+
+	fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), true);
+	return gfpu_swap_xfer(v, live);
+}
+
+struct gfpu_xfer gfpu_x86_hw_swap_out(struct gfpu_vcpu *v)
+{
+	bool live = gfpu_x86_hw_regs_live();
+
+	fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), false);
+	return gfpu_swap_xfer(v, live);
+}
+
+/* fpregs_lock() must not be taken there: its local_bh_enable() would run. */
+struct gfpu_xfer gfpu_x86_hw_swap_out_irqsoff(struct gfpu_vcpu *v)
+{
+	bool live = gfpu_x86_hw_regs_live();
+
+	fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), false);
+	return gfpu_swap_xfer(v, live);
+}
+
+struct gfpu_xfer gfpu_x86_hw_reload(struct gfpu_vcpu *v)
+{
+	struct gfpu_xfer x = { };
+
 	/* It restores only if the registers are no longer current's. */
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		gfpu_count_restore(v, gfpu_fpstate_bytes(v));
+	if (!gfpu_x86_hw_regs_live()) {
+		x.restores = 1;
+		x.bytes = gfpu_fpstate_bytes(v);
+	}
 	switch_fpu_return();
+	return x;
 }
 
-void gfpu_x86_hw_save_current(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_x86_hw_save_current(struct gfpu_vcpu *v)
 {
-	bool live = !test_thread_flag(TIF_NEED_FPU_LOAD);
+	struct gfpu_xfer x = { };
 
+	if (gfpu_x86_hw_regs_live()) {
+		x.saves = 1;
+		x.bytes = gfpu_fpstate_bytes(v);
+	}
 	/* Saves the live registers into current's fpstate, then drops them. */
 	kernel_fpu_begin();
 	kernel_fpu_end();
-	if (live)
-		gfpu_count_save(v, gfpu_fpstate_bytes(v));
+	return x;
 }
 
 /*
- * KVM's XCR0/XSS/PKRU switch.  KVM's vcpu->arch.xcr0 changes only after
- * gfpu accepted the value (__kvm_set_xcr()), so the two agree; SEV-ES
- * guests' XCR0 is the hardware's business (the switch does nothing).
+ * KVM's XCR0/XSS/PKRU switch, from vcpu->arch.xcr0, which KVM sets only
+ * after gfpu accepted the value (__kvm_set_xcr()); SEV-ES guests' XCR0 is
+ * the hardware's business (the switch does nothing).
  */
-void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v, u64 xcr0)
+void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v)
 {
-	struct kvm_vcpu *vcpu = v->hw;
-
-	WARN_ON_ONCE(!vcpu->arch.guest_state_protected &&
-		     xcr0 != vcpu->arch.xcr0);
-	kvm_load_guest_xsave_state(vcpu);
+	kvm_load_guest_xsave_state(gfpu_kvm(v));
 }
 
 void gfpu_x86_hw_load_host_xcr(struct gfpu_vcpu *v)
 {
-	kvm_load_host_xsave_state(v->hw);
+	kvm_load_host_xsave_state(gfpu_kvm(v));
 }
 
 void gfpu_x86_hw_sync_xfd(struct gfpu_vcpu *v)
@@ -121,19 +164,29 @@ void gfpu_x86_hw_sync_xfd(struct gfpu_vcpu *v)
 	fpu_sync_guest_vmexit_xfd_state();
 }
 
-u64 gfpu_x86_hw_read_xfd_err(void)
+u64 gfpu_x86_hw_xfd_err(struct gfpu_vcpu *v)
 {
-	u64 val = 0;
-
-	if (cpu_feature_enabled(X86_FEATURE_XFD))
-		rdmsrl(MSR_IA32_XFD_ERR, val);
-	return val;
+	return gfpu_guest_fpu(v)->xfd_err;
 }
 
-void gfpu_x86_hw_write_xfd_err(u64 val)
+/* As vcpu_enter_guest() did before the entry. */
+void gfpu_x86_hw_load_xfd_err(struct gfpu_vcpu *v)
 {
 	if (cpu_feature_enabled(X86_FEATURE_XFD))
-		wrmsrl(MSR_IA32_XFD_ERR, val);
+		wrmsrl(MSR_IA32_XFD_ERR, gfpu_guest_fpu(v)->xfd_err);
+}
+
+/* As handle_nm_fault_irqoff() did for an #NM exit with XFD armed. */
+void gfpu_x86_hw_save_xfd_err(struct gfpu_vcpu *v)
+{
+	if (cpu_feature_enabled(X86_FEATURE_XFD))
+		rdmsrl(MSR_IA32_XFD_ERR, gfpu_guest_fpu(v)->xfd_err);
+}
+
+void gfpu_x86_hw_clear_xfd_err(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_XFD))
+		wrmsrl(MSR_IA32_XFD_ERR, 0);
 }
 
 u64 gfpu_x86_hw_fpstate_features(struct gfpu_vcpu *v)
@@ -162,12 +215,12 @@ int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features)
 	int ret;
 
 	if (!in_use)
-		gfpu_x86_hw_swap(v, true);
+		fpu_swap_kvm_fpstate(gfpu, true);
 	ret = fpu_enable_guest_xfd_features(gfpu, features);
 	if (!ret && gfpu->fpstate->xfd != xfd)
 		fpu_update_guest_xfd(gfpu, xfd);
 	if (!in_use)
-		gfpu_x86_hw_swap(v, false);
+		fpu_swap_kvm_fpstate(gfpu, false);
 	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
@@ -184,33 +237,16 @@ void gfpu_x86_hw_fpstate_drop(struct gfpu_vcpu *v, u64 mask)
 	fpregs_unlock();
 }
 
-/* Non-compacted size: the end of the last user component (CPUID 0xd). */
+/* KVM's xstate_required_size() (arch/x86/kvm/cpuid.c), non-compacted. */
 u32 gfpu_x86_hw_xstate_size(u64 features)
 {
-	u32 size = 512 + 64, eax, ebx, ecx, edx;
-	int i;
-
-	for (i = 2; i < 64; i++) {
-		if (!(features & BIT_ULL(i)))
-			continue;
-		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
-		/* Supervisor components are not in the uAPI image. */
-		if (!(ecx & 1))
-			size = max(size, ebx + eax);
-	}
-	return size;
-}
-
-/* The MXCSR bits this host accepts (fpu__init_system_mxcsr()). */
-u32 gfpu_x86_hw_mxcsr_mask(void)
-{
-	return mxcsr_feature_mask;
+	return xstate_required_size(features, false);
 }
 
 /* The guest's components, plus FP and SSE, as KVM_GET_XSAVE2 copies. */
 void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size)
 {
-	struct kvm_vcpu *vcpu = v->hw;
+	struct kvm_vcpu *vcpu = gfpu_kvm(v);
 
 	fpu_copy_guest_fpstate_to_uabi(gfpu_guest_fpu(v), buf, size,
 				       vcpu->arch.guest_supported_xcr0 |
@@ -219,7 +255,7 @@ void gfpu_x86_hw_copy_to_uabi(struct gfpu_vcpu *v, void *buf, u32 size)
 
 int gfpu_x86_hw_copy_from_uabi(struct gfpu_vcpu *v, const void *buf)
 {
-	struct kvm_vcpu *vcpu = v->hw;
+	struct kvm_vcpu *vcpu = gfpu_kvm(v);
 
 	return fpu_copy_uabi_to_guest_fpstate(gfpu_guest_fpu(v), buf,
 					      kvm_caps.supported_xcr0,

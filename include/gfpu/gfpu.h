@@ -27,6 +27,14 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+#if defined(CONFIG_X86)
+#include <gfpu/gfpu_x86.h>
+#elif defined(CONFIG_ARM64)
+#include <gfpu/gfpu_arm64.h>
+#elif defined(CONFIG_RISCV)
+#include <gfpu/gfpu_riscv.h>
+#endif
+
 /**
  * enum gfpu_owner - whose FP/SIMD state is live in a CPU's registers
  * @GFPU_OWNER_NONE: nobody's: the registers hold nothing that must be kept
@@ -47,7 +55,7 @@ enum gfpu_owner {
  * Policies, selectable at run time and latched by each vCPU at run enter so
  * one KVM_RUN never mixes two designs.  Zero is the default of each arch.
  */
-/* arm64: save host state on the guest's first FP trap (seed design). */
+/* arm64: save host state on the guest's first FP trap (2018-2025 upstream). */
 #define GFPU_POLICY_LAZY_HOST		BIT(0)
 /* x86: swap the guest fpstate at every vcpu load/put, not once per run. */
 #define GFPU_POLICY_SWAP_LOADPUT	BIT(1)
@@ -137,21 +145,48 @@ struct gfpu_stats {
 	u64 preempted;
 };
 
-struct gfpu_vcpu;
+/**
+ * struct gfpu_vcpu - the framework's record of one vCPU
+ * @policy: GFPU_POLICY_* bits latched at run enter.
+ * @in_run: between gfpu_run_enter() and gfpu_run_exit().
+ * @in_guest: between gfpu_guest_enter() and gfpu_exit_sync().
+ * @stats: counters.
+ * @arch: the backend's per-vCPU state (&struct gfpu_arch_vcpu in
+ *	<gfpu/gfpu_ARCH.h>).
+ *
+ * KVM embeds it in its arch vCPU as ``struct gfpu_vcpu gfpu;`` inside
+ * &struct kvm_vcpu_arch, as it embeds &struct fpu_guest, and the arch
+ * hardware layer finds KVM's vCPU with container_of().  It holds only what
+ * KVM does not: the guest's XCR0, its supported xfeatures, XFD_ERR, the
+ * SVE vector length and whether the vCPU is loaded or scheduled out are
+ * read where KVM keeps them.
+ *
+ * Owned by the task that runs the vCPU (KVM's vcpu->mutex serialises
+ * ioctls); fields change with preemption disabled when a CPU is involved.
+ */
+struct gfpu_vcpu {
+	unsigned int policy;
+	bool in_run;
+	bool in_guest;
+	struct gfpu_stats stats;
+	struct gfpu_arch_vcpu arch;
+};
 
 #ifdef CONFIG_GFPU
 
 /**
- * gfpu_vcpu_create() - allocate the framework's per-vCPU record
- * @hw: the hypervisor's vCPU, handed back to the arch hardware layer.
+ * gfpu_vcpu_init() - set up the framework's record of a new vCPU
+ * @v: the record, embedded in KVM's vCPU (zeroed with it); the arch
+ *	state KVM's vCPU creation sets up (x86: the guest fpstate) exists.
  *
  * Context: process context, may sleep.
- * Return: the record, or an ERR_PTR() (-ENOMEM, or the backend's error).
+ * Return: 0, or a negative errno (-ENOMEM, or the backend's error) with
+ * nothing to undo.
  */
-struct gfpu_vcpu *gfpu_vcpu_create(void *hw);
+int gfpu_vcpu_init(struct gfpu_vcpu *v);
 
 /**
- * gfpu_vcpu_destroy() - free a record made by gfpu_vcpu_create()
+ * gfpu_vcpu_destroy() - tear down a record set up by gfpu_vcpu_init()
  * @v: the record; the vCPU must not be loaded or in KVM_RUN.
  *
  * Context: process context, may sleep.
@@ -162,7 +197,8 @@ void gfpu_vcpu_destroy(struct gfpu_vcpu *v);
  * gfpu_run_enter() - the vCPU thread enters KVM_RUN
  * @v: the vCPU.
  * @pid_changed: this is the first KVM_RUN from a new host task; the
- *	backend maps whatever of the task it needs (seed 000's run_map_fp).
+ *	backend maps whatever of the task it needs (arm64:
+ *	kvm_arch_vcpu_run_map_fp()).
  *
  * Latches the global policy for this run and records the host task.
  *
@@ -175,7 +211,8 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed);
  * gfpu_vcpu_load() - the vCPU is loaded on this CPU
  * @v: the vCPU.
  * @sched_in: the load comes from the scheduler putting the preempted vCPU
- *	thread back on a CPU (the common scheduled_out flag, seed 003);
+ *	thread back on a CPU (KVM's vcpu->scheduled_out, which
+ *	kvm_sched_in() clears only after the load);
  *	host state that cannot have changed meanwhile is not saved again.
  *
  * Context: preemption disabled; interrupts may be enabled.

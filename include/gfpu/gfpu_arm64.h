@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gfpu arm64: register ids for gfpu_get_state()/gfpu_set_state(), shared
- * by the backend and KVM's glue.
+ * gfpu arm64: the backend's part of the per-vCPU record, and the register
+ * ids for gfpu_get_state()/gfpu_set_state(), shared by the backend and KVM.
  */
 #ifndef _GFPU_GFPU_ARM64_H
 #define _GFPU_GFPU_ARM64_H
+
+#include <linux/types.h>
+
+/**
+ * struct gfpu_arch_vcpu - arm64 backend state of one vCPU
+ * @host_sve: lazy policy: the host task's TIF_SVE when its state was left
+ *	live at load, so the trap saves it at the right size.
+ *
+ * The vCPU's maximum SVE vector length (vcpu->arch.sve_max_vl, guest SVE
+ * state is always kept at it) and whether it is final
+ * (kvm_arm_vcpu_sve_finalized()) are KVM's; the backend reads them there.
+ */
+struct gfpu_arch_vcpu {
+	bool host_sve;
+};
 
 /*
  * Register ids for gfpu_get_state()/gfpu_set_state(): the KVM glue

@@ -1,10 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gfpu riscv: register ids for gfpu_get_state()/gfpu_set_state(), shared
- * by the backend and KVM's glue.
+ * gfpu riscv: the backend's part of the per-vCPU record, and the register
+ * ids for gfpu_get_state()/gfpu_set_state(), shared by the backend and KVM.
  */
 #ifndef _GFPU_GFPU_RISCV_H
 #define _GFPU_GFPU_RISCV_H
+
+#include <linux/types.h>
+
+/* The two register units, each with its own sstatus field (FS, VS). */
+enum gfpu_riscv_unit {
+	GFPU_RISCV_FP,
+	GFPU_RISCV_V,
+	GFPU_RISCV_NR_UNITS,
+};
+
+/**
+ * struct gfpu_arch_vcpu - riscv backend state of one vCPU
+ * @live: the guest's unit is in this CPU's registers (GUEST owner).
+ * @armed: lazy policy: the guest's FS and VS are held Off in its
+ *	sstatus, so its first FP or vector instruction traps to the host.
+ * @held: the FS and VS values the guest had when the trap was armed.
+ * @v_bound: the guest's live vector state is bound to the vCPU task
+ *	(its thread.vstate and the VS of its user status), so kernel-mode
+ *	vector saves it into the vCPU.
+ * @host_saved: the host task's FP state was saved to restore the guest's;
+ *	it goes back into the registers before returning to userspace.
+ */
+struct gfpu_arch_vcpu {
+	bool live[GFPU_RISCV_NR_UNITS];
+	bool armed;
+	u8 held[GFPU_RISCV_NR_UNITS];
+	bool v_bound;
+	bool host_saved;
+};
 
 /*
  * Register ids: the KVM glue translates KVM_REG_RISCV_FP_D and

@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gfpu x86: state ids for gfpu_get_state()/gfpu_set_state(), shared by
- * the backend and KVM's glue.
+ * gfpu x86: the backend's part of the per-vCPU record, and the state ids
+ * for gfpu_get_state()/gfpu_set_state(), shared by the backend and KVM.
  */
 #ifndef _GFPU_GFPU_X86_H
 #define _GFPU_GFPU_X86_H
+
+#include <linux/types.h>
+
+/**
+ * struct gfpu_arch_vcpu - x86 backend state of one vCPU
+ * @swapped: the guest fpstate is the current task's fpstate.
+ * @xfd_passthrough: guest XFD writes reach the MSR without an exit (the
+ *	buffer already holds every permitted dynamic feature), so XFD must
+ *	be read back after each exit.
+ *
+ * The guest's XCR0 (vcpu->arch.xcr0), its supported xfeatures
+ * (vcpu->arch.guest_supported_xcr0) and XFD_ERR
+ * (vcpu->arch.guest_fpu.xfd_err) are KVM's; the backend reads them there.
+ */
+struct gfpu_arch_vcpu {
+	bool swapped;
+	bool xfd_passthrough;
+};
 
 /**
  * enum gfpu_x86_state_id - x86 state ids

@@ -102,9 +102,13 @@ bool model_warn(bool cond, const char *what, const char *file, int line)
 }
 
 /* The kernel lists vCPUs for debugfs; the model has exactly one. */
-int gfpu_track_vcpu(struct gfpu_vcpu *v, bool add)
+int gfpu_track_vcpu(struct gfpu_vcpu *v)
 {
 	return 0;
+}
+
+void gfpu_untrack_vcpu(struct gfpu_vcpu *v)
+{
 }
 
 /* === Failures, patterns, counters ====================================== */

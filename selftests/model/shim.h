@@ -40,6 +40,8 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #define WRITE_ONCE(x, val)	(*(volatile __typeof__(x) *)&(x) = (val))
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define static_assert(e)	_Static_assert(e, #e)
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
 #define max_t(type, a, b)	((type)(a) > (type)(b) ? (type)(a) : (type)(b))
 #define WARN_ON_ONCE(c)		model_warn(!!(c), #c, __FILE__, __LINE__)
 #define WARN_ON(c)		WARN_ON_ONCE(c)

@@ -20,10 +20,11 @@
  */
 #include <stdio.h>
 #include "model.h"
+#include "sim_regfile.h"
 #include "include-arm64/arm64_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/arm64/gfpu_arm64.c"
-#include "../../arch/arm64/gfpu_arm64_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_arm64.c"
+#include "gfpu_arm64_hw.c"
 
 const char *const sim_arch = "arm64";
 
@@ -112,8 +113,8 @@ static struct sim_world {
 	const struct sim_config *cfg;
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
-	struct kvm_vcpu kvcpu;
-	struct gfpu_vcpu *v;
+	struct kvm_vcpu kvcpu;		/* KVM's vCPU; gfpu inside */
+	struct gfpu_vcpu *v;		/* &kvcpu.arch.gfpu, or NULL */
 	bool ran, sme, softirq;
 	unsigned int run_policy;	/* what this KVM_RUN must have latched */
 	unsigned int warnings;		/* pr_warn_once() calls */
@@ -144,7 +145,7 @@ static struct sim_cpu *cpu(void)
 
 static u32 guest_vl(void)
 {
-	return w.v->arch.sve_vl;
+	return gfpu_arm64_hw_sve_vl(w.v);
 }
 
 static u32 host_max_vl(void)
@@ -252,27 +253,6 @@ static bool in_block(const void *p, size_t size)
 }
 
 /* === Register images =================================================== */
-
-/*
- * Word @j of register @cls/@n holds the register's abstract value XORed
- * with a key (bit 63 set, so a stored word is never 0 unless the value is:
- * zeroed memory is the all-zero register state).
- */
-static u64 key(unsigned int cls, unsigned int n, unsigned int j)
-{
-	return 0x8000000000000000ULL | ((u64)cls << 48) | ((u64)n << 32) |
-		(j * 0x9e3779b1U);
-}
-
-static u64 enc(u64 val, u64 k)
-{
-	return val ? val ^ k : 0;
-}
-
-static u64 dec(u64 word, u64 k)
-{
-	return word ? word ^ k : 0;
-}
 
 static void img_fpsimd(struct user_fpsimd_state *st, u64 v)
 {
@@ -529,17 +509,18 @@ static void guest_check(void)
  */
 static void run_check(void)
 {
-	struct kvm_host_data *hd;
+	struct kvm_host_data *hd = NULL;
+	int i;
 
 	if (!w.v || !w.v->in_run)
 		return;
 	if (w.v->policy != w.run_policy)
 		model_fail("vCPU runs with policy %#x, KVM_RUN entered under %#x",
 			   w.v->policy, w.run_policy);
-	if (w.v->cpu < 0)
-		return;
-	hd = &kvm_host_data[w.v->cpu];
-	if (hd->fp_owner != FP_STATE_HOST_OWNED)
+	for (i = 0; i < MODEL_NR_CPUS; i++)
+		if (gfpu_cpus[i].loaded == w.v)
+			hd = &kvm_host_data[i];
+	if (!hd || hd->fp_owner != FP_STATE_HOST_OWNED)
 		return;
 	if (!(w.run_policy & LAZY))
 		model_fail("host state left live for the guest under the eager design");
@@ -902,17 +883,24 @@ static bool can_setvl(void)
 	return g_has_sve() && guest_vl() < 256;
 }
 
-/* Finalising the vector length again: only before the first KVM_RUN. */
+/*
+ * KVM_ARM_VCPU_FINALIZE(SVE) once more, past KVM's own -EPERM: the vector
+ * length is final (vcpu->arch.sve_max_vl, VCPU_SVE_FINALIZED) and gfpu
+ * must not reallocate storage a running vCPU may use.
+ */
 static void ev_u_setvl(void)
 {
 	struct gfpu_feature f = {
 		.kind = GFPU_FEAT_SVE_VL, .value = w.kvcpu.arch.sve_max_vl,
 	};
 	bool fail = mc.fail_alloc;
+	bool final = kvm_arm_vcpu_sve_finalized(&w.kvcpu);
 	int ret = gfpu_feature_change(w.v, &f);
 
-	if (w.ran ? ret != -EBUSY : ret != (fail ? -ENOMEM : 0))
-		model_fail("SVE VL change returned %d (ran %d)", ret, w.ran);
+	if (final ? ret != -EBUSY : ret != (fail ? -ENOMEM : 0))
+		model_fail("SVE VL change returned %d (finalized %d)", ret, final);
+	if (!ret)
+		w.kvcpu.arch.sve_finalized = true;
 	if (!ret)
 		w.g_exp_v = w.g_exp_zhi = w.g_exp_p = 0;
 	if (!ret)
@@ -1027,12 +1015,7 @@ const struct model_event sim_events[] = {
 	{ "u_setvl",	PH(PH_USER), 0,		can_setvl,	ev_u_setvl },
 	{ "fail_alloc",	PH_HOST, 0,		alloc_can_fail,	ev_fail_alloc },
 	{ "policy",	PH_ANY, 0,		policy_can_switch, ev_policy },
-	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
-	{ "preempt_nofp", PH_HOST, 0,		NULL,		ev_preempt_nofp },
-	{ "migrate",	PH_HOST, EV_CORE,	NULL,		ev_migrate },
-	{ "softirq",	PH_HOST, EV_CORE,	NULL,		ev_softirq },
-	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_enter },
-	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_exit_run },
+	SIM_THREAD_EVENTS,
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
 	{ "g_sve",	PH(PH_GUEST), EV_CORE,	g_has_sve,	ev_g_sve },
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },
@@ -1074,15 +1057,29 @@ void sim_reset(unsigned int config)
 	}
 	w.kvcpu.arch.has_sve = cfg->guest_vl;
 	w.kvcpu.arch.sve_max_vl = cfg->guest_vl;
-	w.v = gfpu_vcpu_create(&w.kvcpu);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	w.v = &w.kvcpu.arch.gfpu;
+	i = gfpu_vcpu_init(w.v);
+	if (i) {
+		model_fail("gfpu_vcpu_init: %d", i);
 		w.v = NULL;
 		return;
 	}
+	/*
+	 * KVM_ARM_VCPU_FINALIZE(SVE), first with an allocation failure
+	 * (nothing may change), then for real; KVM marks the vector length
+	 * final once gfpu succeeded (kvm_vcpu_finalize_sve()).
+	 */
 	f.value = cfg->guest_vl;
-	if (cfg->guest_vl && gfpu_feature_change(w.v, &f))
-		model_fail("SVE vector length setup failed");
+	if (cfg->guest_vl) {
+		mc.fail_alloc = true;
+		if (gfpu_feature_change(w.v, &f) != -ENOMEM ||
+		    w.kvcpu.arch.sve_state || guest_vl())
+			model_fail("SVE vector length setup without memory");
+		mc.fail_alloc = false;
+		if (gfpu_feature_change(w.v, &f))
+			model_fail("SVE vector length setup failed");
+		w.kvcpu.arch.sve_finalized = true;
+	}
 	mc.phase = PH_USER;
 	for (i = MODEL_NR_CPUS - 1; i >= 0; i--) {
 		mc.cur_cpu = i;

@@ -21,10 +21,11 @@
  */
 #include <stdio.h>
 #include "model.h"
+#include "sim_regfile.h"
 #include "include-riscv/riscv_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/riscv/gfpu_riscv.c"
-#include "../../arch/riscv/gfpu_riscv_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_riscv.c"
+#include "gfpu_riscv_hw.c"
 
 const char *const sim_arch = "riscv";
 
@@ -142,27 +143,6 @@ static void set_field(unsigned long *status, unsigned long mask,
 }
 
 /* === Register images =================================================== */
-
-/*
- * Word @j of register @cls/@n holds the register's abstract value XORed
- * with a key (bit 63 set, so a stored word is never 0 unless the value is:
- * zeroed memory is the all-zero register state).
- */
-static u64 key(unsigned int cls, unsigned int n, unsigned int j)
-{
-	return 0x8000000000000000ULL | ((u64)cls << 48) | ((u64)n << 32) |
-		(j * 0x9e3779b1U);
-}
-
-static u64 enc(u64 val, u64 k)
-{
-	return val ? val ^ k : 0;
-}
-
-static u64 dec(u64 word, u64 k)
-{
-	return word ? word ^ k : 0;
-}
 
 static void img_fp(struct __riscv_d_ext_state *st, u64 val)
 {
@@ -745,12 +725,7 @@ const struct model_event sim_events[] = {
 	{ "u_set",	PH(PH_USER), 0,		NULL,		ev_u_set },
 	{ "u_set_bad",	PH(PH_USER), 0,		NULL,		ev_u_set_bad },
 	{ "policy",	PH_ANY, 0,		policy_can_switch, ev_policy },
-	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
-	{ "preempt_nofp", PH_HOST, 0,		NULL,		ev_preempt_nofp },
-	{ "migrate",	PH_HOST, EV_CORE,	NULL,		ev_migrate },
-	{ "softirq",	PH_HOST, EV_CORE,	NULL,		ev_softirq },
-	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_enter },
-	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_exit_run },
+	SIM_THREAD_EVENTS,
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
 	{ "g_vec",	PH(PH_GUEST), EV_CORE,	g_has_v,	ev_g_vec },
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },
@@ -777,7 +752,7 @@ void sim_reset(unsigned int config)
 {
 	const struct sim_config *cfg = &configs[config];
 	struct kvm_cpu_context *g;
-	int i;
+	int i, ret;
 
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
@@ -802,9 +777,10 @@ void sim_reset(unsigned int config)
 		w.kvcpu.arch.isa[0] |= 1UL << RISCV_ISA_EXT_v;
 		g->sstatus |= SR_VS_INITIAL;
 	}
-	w.v = gfpu_vcpu_create(&w.kvcpu);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	w.v = &w.kvcpu.arch.gfpu;
+	ret = gfpu_vcpu_init(w.v);
+	if (ret) {
+		model_fail("gfpu_vcpu_init: %d", ret);
 		w.v = NULL;
 		return;
 	}

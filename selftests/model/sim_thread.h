@@ -10,12 +10,15 @@
 #ifndef _GFPU_MODEL_SIM_THREAD_H
 #define _GFPU_MODEL_SIM_THREAD_H
 
+/* kvm_sched_out(): a preempt notifier, run with interrupts off. */
 static void put_in_run(void)
 {
 	if (mc.phase != PH_KERNEL)
 		return;
 	preempt_disable();
+	model_irq_off();
 	gfpu_vcpu_put(w.v, true);
+	model_irq_on();
 	preempt_enable();
 }
 
@@ -103,6 +106,15 @@ static void ev_k_exit_run(void)
 {
 	run_exit();
 }
+
+/* The thread's events, the same on every arch, for sim_events[]. */
+#define SIM_THREAD_EVENTS						\
+	{ "preempt",	PH_HOST, EV_CORE,	NULL,	ev_preempt },		\
+	{ "preempt_nofp", PH_HOST, 0,		NULL,	ev_preempt_nofp },	\
+	{ "migrate",	PH_HOST, EV_CORE,	NULL,	ev_migrate },		\
+	{ "softirq",	PH_HOST, EV_CORE,	NULL,	ev_softirq },		\
+	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,	ev_k_enter },		\
+	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,	ev_k_exit_run }
 
 /* Named scenarios for the accounting table; the same events on both arches. */
 static const char *const sc_idle[] = {

@@ -14,20 +14,22 @@
 #include <stdio.h>
 #include "model.h"
 #include "x86_kernel.h"
-#include "../../core/gfpu_core.c"
-#include "../../arch/x86/gfpu_x86.c"
-#include "../../arch/x86/gfpu_x86_hw.c"
+#include "gfpu_core.c"
+#include "gfpu_x86.c"
+#include "gfpu_x86_hw.c"
 
 const char *const sim_arch = "x86";
 
 #define NXF		XFEATURE_MAX
 #define XF(i)		(1ULL << (i))
-#define XF_BASE		(GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_YMM | \
-			 GFPU_XF_AVX512 | GFPU_XF_PKRU)
-#define XF_HOST		(XF_BASE | GFPU_XF_AMX)
+#define XF_BASE		(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
+			 XFEATURE_MASK_AVX512 | XFEATURE_MASK_PKRU)
+#define XF_HOST		(XF_BASE | XFEATURE_MASK_XTILE)
 /* fpu_kernel_cfg.default_features: everything but the dynamic features. */
 #define XF_DEFAULT	(XF_HOST & ~XFEATURE_MASK_USER_DYNAMIC)
 #define FPS_MAGIC	0x46505354U
+/* offsetof(struct fxregs_state, mxcsr) */
+#define FXSAVE_MXCSR	24
 
 /* Non-compacted XSAVE layout: offset and size of each component. */
 static const u32 xf_off[NXF] = {
@@ -51,11 +53,11 @@ static const struct {
 } vm_cfgs[] = {
 	{ "all",		XF_HOST,			XF_HOST },
 	{ "no AMX",		XF_BASE,			XF_HOST },
-	{ "no AVX-512, no AMX perm", GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_YMM |
-				GFPU_XF_PKRU,			XF_DEFAULT },
-	{ "no AVX",		GFPU_XF_FP | GFPU_XF_SSE | GFPU_XF_PKRU |
-				GFPU_XF_AMX,			XF_HOST },
-	{ "no PKRU",		XF_HOST & ~GFPU_XF_PKRU,	XF_HOST },
+	{ "no AVX-512, no AMX perm", XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM |
+				XFEATURE_MASK_PKRU,			XF_DEFAULT },
+	{ "no AVX",		XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_PKRU |
+				XFEATURE_MASK_XTILE,			XF_HOST },
+	{ "no PKRU",		XF_HOST & ~XFEATURE_MASK_PKRU,	XF_HOST },
 };
 
 struct sim_task {
@@ -76,8 +78,8 @@ struct sim_cpu {
 static struct sim_world {
 	struct sim_cpu cpu[MODEL_NR_CPUS];
 	struct sim_task vmm, other[MODEL_NR_CPUS];
-	struct gfpu_vcpu *v;
-	struct kvm_vcpu kvm;		/* KVM's vCPU; guest_fpu inside */
+	struct gfpu_vcpu *v;		/* &kvm.arch.gfpu */
+	struct kvm_vcpu kvm;		/* KVM's vCPU; guest_fpu, gfpu inside */
 	u64 perm;			/* the process's guest permission */
 	unsigned int cfg;		/* vm_cfgs[] of this vCPU */
 	bool ran;
@@ -106,13 +108,21 @@ const int sim_nr_regions = ARRAY_SIZE(sim_regions);
 
 static u32 xsave_size(u64 mask)
 {
-	u32 size = GFPU_XSAVE_HDR + GFPU_XSAVE_HDR_SIZE;
+	u32 size = XSAVE_HDR_OFFSET + XSAVE_HDR_SIZE;
 	int i;
 
 	for (i = 2; i < NXF; i++)
 		if ((mask & XF(i)) && xf_off[i] + xf_len[i] > size)
 			size = xf_off[i] + xf_len[i];
 	return size;
+}
+
+/* xstate_required_size() (arch/x86/kvm/cpuid.c) on the simulated CPUID. */
+u32 xstate_required_size(u64 xstate_bv, bool compacted)
+{
+	if (compacted)
+		model_fail("compacted XSAVE size asked for: the model has none");
+	return xsave_size(xstate_bv);
 }
 
 static struct sim_cpu *cpu(void)
@@ -237,8 +247,11 @@ void fpregs_lock(void)
 	preempt_disable();
 }
 
+/* Its local_bh_enable() warns with interrupts off (__local_bh_enable_ip()). */
 void fpregs_unlock(void)
 {
+	if (irqs_disabled())
+		model_fail("fpregs_unlock() with interrupts off");
 	preempt_enable();
 }
 
@@ -330,7 +343,7 @@ static void kernel_fp(void)
 	kernel_fpu_begin();
 	model_use(mc.cur_cpu, CTX_KERN, 0);
 	c->d[0] = c->d[1] = model_pattern(CTX_KERN);
-	if (!(c->xfd & GFPU_XF_YMM))
+	if (!(c->xfd & XFEATURE_MASK_YMM))
 		c->d[2] = c->d[1];
 	kernel_fpu_end();
 }
@@ -486,7 +499,7 @@ void fpu_copy_guest_fpstate_to_uabi(struct fpu_guest *gfpu, void *buf,
 
 	fps_check(f);
 	memset(buf, 0, size);
-	memcpy(p + GFPU_XSAVE_HDR, &bv, 8);
+	memcpy(p + XSAVE_HDR_OFFSET, &bv, 8);
 	for (i = 0; i < NXF; i++) {
 		if (!(bv & XF(i)))
 			continue;
@@ -511,7 +524,7 @@ int fpu_copy_uabi_to_guest_fpstate(struct fpu_guest *gfpu, const void *buf,
 	int i;
 
 	fps_check(f);
-	memcpy(hdr, p + GFPU_XSAVE_HDR, sizeof(hdr));
+	memcpy(hdr, p + XSAVE_HDR_OFFSET, sizeof(hdr));
 	if (hdr[0] & ~xcr0)
 		return -EINVAL;
 	if (WARN_ON_ONCE(hdr[0] & f->xfd))
@@ -521,8 +534,10 @@ int fpu_copy_uabi_to_guest_fpstate(struct fpu_guest *gfpu, const void *buf,
 	for (i = 1; i < 8; i++)
 		if (hdr[i])
 			return -EINVAL;
-	memcpy(&mxcsr, p + GFPU_XSAVE_MXCSR, sizeof(mxcsr));
-	if ((hdr[0] & GFPU_XF_MXCSR_USERS) && (mxcsr & ~mxcsr_feature_mask))
+	/* copy_uabi_to_xstate(): MXCSR when any of its users is in use. */
+	memcpy(&mxcsr, p + FXSAVE_MXCSR, sizeof(mxcsr));
+	if ((hdr[0] & (XFEATURE_MASK_FP | XFEATURE_MASK_SSE |
+		       XFEATURE_MASK_YMM)) && (mxcsr & ~mxcsr_feature_mask))
 		return -EINVAL;
 	BV(f) = hdr[0];
 	for (i = 0; i < NXF; i++)
@@ -590,6 +605,22 @@ static int kvm_set_xcr0(u64 xcr0, bool from_guest)
 
 	if (!ret)
 		w.kvm.arch.xcr0 = xcr0;
+	return ret;
+}
+
+/*
+ * kvm_set_msr_common(MSR_IA32_XFD_ERR): KVM's guest_fpu.xfd_err takes the
+ * value once gfpu accepted it.
+ */
+static int kvm_set_xfd_err(u64 val, bool from_guest)
+{
+	struct gfpu_feature f = {
+		.kind = GFPU_FEAT_XFD_ERR, .value = val, .from_guest = from_guest,
+	};
+	int ret = gfpu_feature_change(w.v, &f);
+
+	if (!ret)
+		w.kvm.arch.guest_fpu.xfd_err = val;
 	return ret;
 }
 
@@ -782,7 +813,7 @@ static u64 g_cpuid(void)
 
 static bool g_has_xfd(void)
 {
-	return g_cpuid() & GFPU_XF_XTILEDATA;
+	return g_cpuid() & XFEATURE_MASK_XTILE_DATA;
 }
 
 static void ev_u_fp(void)
@@ -842,7 +873,7 @@ static void check_image(const u8 *buf, const char *what)
 	u64 bv;
 	int i;
 
-	memcpy(&bv, buf + GFPU_XSAVE_HDR, 8);
+	memcpy(&bv, buf + XSAVE_HDR_OFFSET, 8);
 	for (i = 0; i < NXF; i++) {
 		u64 val = 0;
 
@@ -882,7 +913,7 @@ static void make_image(u8 *buf, u32 size, u64 mask, u64 *vals)
 	int i;
 
 	memset(buf, 0, size);
-	memcpy(buf + GFPU_XSAVE_HDR, &mask, 8);
+	memcpy(buf + XSAVE_HDR_OFFSET, &mask, 8);
 	for (i = 0; i < NXF; i++) {
 		if (!(mask & XF(i)))
 			continue;
@@ -957,13 +988,12 @@ static void ev_u_restore(void)
 {
 	static u8 buf[16384];
 	u64 vals[NXF] = { 0 }, fails = w.v->stats.realloc_fails;
-	u64 mask = image_mask() & g_cpuid() & ~(w.g_xfd & GFPU_XF_XTILEDATA);
+	u64 mask = image_mask() & g_cpuid() & ~(w.g_xfd & XFEATURE_MASK_XTILE_DATA);
 	u64 xcr0 = g_cpuid() & image_mask();
 	struct gfpu_feature xfd = { .kind = GFPU_FEAT_XFD };
-	struct gfpu_feature err = { .kind = GFPU_FEAT_XFD_ERR };
 	int ret;
 
-	mask |= GFPU_XF_FP | GFPU_XF_SSE;
+	mask |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	make_image(buf, sizeof(buf), mask, vals);
 	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, kvm_set_xsave_size());
 	check_enomem(ret, fails, "restore: KVM_SET_XSAVE");
@@ -996,8 +1026,7 @@ static void ev_u_restore(void)
 			   (unsigned long long)xfd.value, ret);
 	if (!ret)
 		kvm_xfd_written(xfd.value);
-	err.value = w.g_xfd_err;
-	if (gfpu_feature_change(w.v, &err))
+	if (kvm_set_xfd_err(w.g_xfd_err, false))
 		model_fail("restore: KVM_SET_MSRS(XFD_ERR)");
 }
 
@@ -1005,11 +1034,11 @@ static void ev_u_restore(void)
 static void ev_u_set_bad(void)
 {
 	static u8 buf[16384];
-	u64 vals[NXF], bad = 1, xcr0 = GFPU_XF_FP | GFPU_XF_YMM;
+	u64 vals[NXF], bad = 1, xcr0 = XFEATURE_MASK_FP | XFEATURE_MASK_YMM;
 	int ret;
 
 	make_image(buf, sizeof(buf), w.g_xcr0 & image_mask(), vals);
-	memcpy(buf + GFPU_XSAVE_HDR + 8, &bad, 8);	/* XCOMP_BV */
+	memcpy(buf + XSAVE_HDR_OFFSET + 8, &bad, 8);	/* XCOMP_BV */
 	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
 	if (ret != -EINVAL)
 		model_fail("KVM_SET_XSAVE with XCOMP_BV set returned %d", ret);
@@ -1020,19 +1049,19 @@ static void ev_u_set_bad(void)
 	ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, 512);
 	if (ret != -EINVAL)
 		model_fail("KVM_SET_XSAVE of 512 bytes returned %d", ret);
-	if (!(g_cpuid() & GFPU_XF_XTILEDATA)) {
+	if (!(g_cpuid() & XFEATURE_MASK_XTILE_DATA)) {
 		/* Tile data the guest's CPUID lacks: 6.12 refuses it. */
-		make_image(buf, sizeof(buf), GFPU_XF_FP | GFPU_XF_AMX, vals);
+		make_image(buf, sizeof(buf), XFEATURE_MASK_FP | XFEATURE_MASK_XTILE, vals);
 		ret = gfpu_set_state(w.v, GFPU_X86_XSAVE, buf, sizeof(buf));
 		if (ret != -EINVAL)
 			model_fail("KVM_SET_XSAVE with tile data, no AMX in CPUID: %d",
 				   ret);
 	}
-	ret = gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8);
+	ret = kvm_set_xcr0(xcr0, false);
 	if (ret != -EINVAL)
 		model_fail("KVM_SET_XCRS with AVX but no SSE returned %d", ret);
-	xcr0 = GFPU_XF_FP | (XF_HOST & ~g_cpuid());
-	if (xcr0 != GFPU_XF_FP && gfpu_set_state(w.v, GFPU_X86_XCR0, &xcr0, 8) != -EINVAL)
+	xcr0 = XFEATURE_MASK_FP | (XF_HOST & ~g_cpuid());
+	if (xcr0 != XFEATURE_MASK_FP && kvm_set_xcr0(xcr0, false) != -EINVAL)
 		model_fail("KVM_SET_XCRS beyond the guest's CPUID accepted");
 	ret = gfpu_set_state(w.v, 99, &xcr0, 8);
 	if (ret != -ENOENT)
@@ -1088,7 +1117,7 @@ static void ev_u_setxfd(void)
 {
 	struct gfpu_feature f = {
 		.kind = GFPU_FEAT_XFD,
-		.value = w.g_xfd ^ GFPU_XF_XTILEDATA,
+		.value = w.g_xfd ^ XFEATURE_MASK_XTILE_DATA,
 	};
 	u64 fails = w.v->stats.realloc_fails;
 	int ret = gfpu_feature_change(w.v, &f);
@@ -1165,7 +1194,7 @@ static void vm_exit(unsigned int flags)
 
 static void ev_g_fp(void)
 {
-	u64 mask = w.g_xcr0 & ~cpu()->xfd & ~GFPU_XF_AMX;
+	u64 mask = w.g_xcr0 & ~cpu()->xfd & ~XFEATURE_MASK_XTILE;
 	int i;
 
 	for (i = 0; i < NXF; i++) {
@@ -1179,23 +1208,23 @@ static void ev_g_fp(void)
 
 static bool g_has_amx(void)
 {
-	return w.g_xcr0 & GFPU_XF_XTILEDATA;
+	return w.g_xcr0 & XFEATURE_MASK_XTILE_DATA;
 }
 
 static void ev_g_tile(void)
 {
 	struct sim_cpu *c = cpu();
 
-	if (c->xfd & GFPU_XF_XTILEDATA) {
+	if (c->xfd & XFEATURE_MASK_XTILE_DATA) {
 		/* #NM from XFD: XFD_ERR set; an exit if KVM intercepts #NM. */
-		c->xfd_err = w.g_xfd_err = GFPU_XF_XTILEDATA;
+		c->xfd_err = w.g_xfd_err = XFEATURE_MASK_XTILE_DATA;
 		if (w.nm_intercept)
 			vm_exit(GFPU_EXIT_NM);
 		return;
 	}
 	w.g_exp[17] = c->d[17] = model_pattern(CTX_GUEST);
 	w.g_exp[18] = c->d[18] = model_pattern(CTX_GUEST);
-	w.g_dc &= ~GFPU_XF_AMX;
+	w.g_dc &= ~XFEATURE_MASK_XTILE;
 	model_use(mc.cur_cpu, CTX_GUEST, xsave_size(w.g_xcr0));
 }
 
@@ -1213,7 +1242,7 @@ static void ev_g_nm_ts(void)
 static void ev_g_xsetbv(void)
 {
 	const u64 vals[] = {
-		g_cpuid(), g_cpuid() & ~GFPU_XF_AMX, GFPU_XF_FP | GFPU_XF_YMM,
+		g_cpuid(), g_cpuid() & ~XFEATURE_MASK_XTILE, XFEATURE_MASK_FP | XFEATURE_MASK_YMM,
 	};
 	u64 val = vals[w.xsetbv_next++ % ARRAY_SIZE(vals)];
 	u64 fails;
@@ -1229,7 +1258,7 @@ static void ev_g_xsetbv(void)
 	} else if (ret == -ENOMEM) {
 		/* KVM_RUN fails; the guest retries the XSETBV later. */
 		run_exit();
-	} else if (val != (GFPU_XF_FP | GFPU_XF_YMM)) {
+	} else if (val != (XFEATURE_MASK_FP | XFEATURE_MASK_YMM)) {
 		model_fail("XSETBV(%#llx) refused: %d",
 			   (unsigned long long)val, ret);
 	}
@@ -1241,7 +1270,7 @@ static void ev_g_wrxfd(void)
 	u64 fails;
 	int ret;
 
-	f.value = w.g_xfd ^ GFPU_XF_XTILEDATA;
+	f.value = w.g_xfd ^ XFEATURE_MASK_XTILE_DATA;
 	if (w.xfd_no_write_intercept) {
 		cpu()->xfd = f.value;
 		set_xfd_result(0, f.value);
@@ -1272,11 +1301,10 @@ static bool g_xfd_err_set(void)
 /* The guest's #NM handler clears XFD_ERR: WRMSR is always intercepted. */
 static void ev_g_xfderr_clear(void)
 {
-	struct gfpu_feature f = { .kind = GFPU_FEAT_XFD_ERR, .from_guest = true };
 	int ret;
 
 	vm_exit(0);
-	ret = gfpu_feature_change(w.v, &f);
+	ret = kvm_set_xfd_err(0, true);
 	if (ret)
 		model_fail("WRMSR(XFD_ERR=0) refused: %d", ret);
 	w.g_xfd_err = 0;
@@ -1296,12 +1324,7 @@ const struct model_event sim_events[] = {
 	{ "u_newvm",	PH(PH_USER), 0,	alloc_can_fail,	ev_u_newvm },
 	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
-	{ "preempt",	PH_HOST, EV_CORE,	NULL,		ev_preempt },
-	{ "preempt_nofp", PH_HOST, 0,	NULL,		ev_preempt_nofp },
-	{ "migrate",	PH_HOST, EV_CORE,	NULL,		ev_migrate },
-	{ "softirq",	PH_HOST, EV_CORE,	NULL,		ev_softirq },
-	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_enter },
-	{ "k_exit_run",	PH(PH_KERNEL), EV_CORE,	NULL,		ev_k_exit_run },
+	SIM_THREAD_EVENTS,
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
 	{ "g_tile",	PH(PH_GUEST), EV_CORE,	g_has_amx,	ev_g_tile },
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },
@@ -1330,7 +1353,7 @@ static void task_init(struct sim_task *t, enum model_ctx ctx)
 	f->model_magic = FPS_MAGIC;
 	f->xfeatures = f->user_xfeatures = XF_DEFAULT;
 	/* VMM and other tasks have no AMX permission for themselves. */
-	f->xfd = GFPU_XF_XTILEDATA;
+	f->xfd = XFEATURE_MASK_XTILE_DATA;
 	t->fpu.fpstate = f;
 	t->need_load = true;
 	t->fpu.last_cpu = -1;
@@ -1344,7 +1367,7 @@ static void task_init(struct sim_task *t, enum model_ctx ctx)
  */
 static void vcpu_create(unsigned int cfg)
 {
-	u64 xcr0 = vm_cfgs[cfg].cpuid & ~GFPU_XF_AMX;
+	u64 xcr0 = vm_cfgs[cfg].cpuid & ~XFEATURE_MASK_XTILE;
 	int ret;
 
 	memset(&w.kvm, 0, sizeof(w.kvm));
@@ -1354,15 +1377,15 @@ static void vcpu_create(unsigned int cfg)
 	w.ran = false;
 	w.xfd_no_write_intercept = false;
 	w.g_xfd = w.g_xfd_err = 0;
-	w.kvm.arch.xcr0 = GFPU_XF_FP;
-	w.v = NULL;
+	w.kvm.arch.xcr0 = XFEATURE_MASK_FP;
+	w.v = &w.kvm.arch.gfpu;
 	if (!fpu_alloc_guest_fpstate(&w.kvm.arch.guest_fpu)) {
 		model_fail("fpu_alloc_guest_fpstate failed");
 		return;
 	}
-	w.v = gfpu_vcpu_create(&w.kvm);
-	if (IS_ERR(w.v)) {
-		model_fail("gfpu_vcpu_create: %ld", PTR_ERR(w.v));
+	ret = gfpu_vcpu_init(w.v);
+	if (ret) {
+		model_fail("gfpu_vcpu_init: %d", ret);
 		return;
 	}
 	ret = kvm_set_cpuid(vm_cfgs[cfg].cpuid);
@@ -1386,7 +1409,7 @@ void sim_reset(unsigned int policy)
 	for (i = 0; i < MODEL_NR_CPUS; i++) {
 		task_init(&w.other[i], CTX_OTHER0 + i);
 		w.cpu[i].xcr0 = XF_HOST;
-		w.cpu[i].xfd = GFPU_XF_XTILEDATA;
+		w.cpu[i].xfd = XFEATURE_MASK_XTILE_DATA;
 		w.cpu[i].cur = i ? &w.other[i] : &w.vmm;
 	}
 	mc.phase = PH_USER;

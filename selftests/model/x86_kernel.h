@@ -16,6 +16,7 @@
 #define _GFPU_MODEL_X86_KERNEL_H
 
 #include "shim.h"
+#include <gfpu/gfpu.h>
 
 /* arch/x86/include/asm/fpu/types.h */
 enum xfeature {
@@ -37,10 +38,31 @@ enum xfeature {
 #define XFEATURE_MASK_FP		BIT_ULL(XFEATURE_FP)
 #define XFEATURE_MASK_SSE		BIT_ULL(XFEATURE_SSE)
 #define XFEATURE_MASK_YMM		BIT_ULL(XFEATURE_YMM)
+#define XFEATURE_MASK_BNDREGS		BIT_ULL(XFEATURE_BNDREGS)
+#define XFEATURE_MASK_BNDCSR		BIT_ULL(XFEATURE_BNDCSR)
+#define XFEATURE_MASK_OPMASK		BIT_ULL(XFEATURE_OPMASK)
+#define XFEATURE_MASK_ZMM_Hi256		BIT_ULL(XFEATURE_ZMM_Hi256)
+#define XFEATURE_MASK_Hi16_ZMM		BIT_ULL(XFEATURE_Hi16_ZMM)
 #define XFEATURE_MASK_PKRU		BIT_ULL(XFEATURE_PKRU)
+#define XFEATURE_MASK_XTILE_CFG		BIT_ULL(XFEATURE_XTILE_CFG)
 #define XFEATURE_MASK_XTILE_DATA	BIT_ULL(XFEATURE_XTILE_DATA)
 #define XFEATURE_MASK_FPSSE		(XFEATURE_MASK_FP | XFEATURE_MASK_SSE)
+#define XFEATURE_MASK_AVX512		(XFEATURE_MASK_OPMASK | \
+					 XFEATURE_MASK_ZMM_Hi256 | \
+					 XFEATURE_MASK_Hi16_ZMM)
+#define XFEATURE_MASK_XTILE		(XFEATURE_MASK_XTILE_DATA | \
+					 XFEATURE_MASK_XTILE_CFG)
+
+/* arch/x86/include/asm/fpu/xstate.h */
+#define FXSAVE_SIZE			512
+#define XSAVE_HDR_SIZE			64
+#define XSAVE_HDR_OFFSET		FXSAVE_SIZE
 #define XFEATURE_MASK_USER_DYNAMIC	XFEATURE_MASK_XTILE_DATA
+
+/* arch/x86/include/uapi/asm/kvm.h */
+struct kvm_xsave {
+	u32 region[1024];
+};
 
 struct xstate_header {
 	u64 xfeatures;
@@ -86,13 +108,14 @@ struct fpu_guest {
 	struct fpstate *fpstate;
 };
 
-/* arch/x86/include/asm/kvm_host.h: the fields gfpu reads. */
+/* arch/x86/include/asm/kvm_host.h: the fields gfpu reads, and gfpu's. */
 struct kvm_vcpu_arch {
 	u64 xcr0;
 	u64 guest_supported_xcr0;
 	u32 pkru;
 	bool guest_state_protected;
 	struct fpu_guest guest_fpu;
+	struct gfpu_vcpu gfpu;
 };
 
 struct kvm_vcpu {
@@ -145,6 +168,9 @@ void fpu_copy_guest_fpstate_to_uabi(struct fpu_guest *gfpu, void *buf,
 				    unsigned int size, u64 xfeatures, u32 pkru);
 int fpu_copy_uabi_to_guest_fpstate(struct fpu_guest *gfpu, const void *buf,
 				   u64 xcr0, u32 *vpkru);
+
+/* arch/x86/kvm/cpuid.c */
+u32 xstate_required_size(u64 xstate_bv, bool compacted);
 
 /* arch/x86/kvm/x86.c */
 void kvm_load_guest_xsave_state(struct kvm_vcpu *vcpu);

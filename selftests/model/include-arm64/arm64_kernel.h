@@ -581,7 +581,11 @@ struct kvm_vcpu_arch {
 	bool has_sve;		/* vcpu_get_flag(vcpu, GUEST_HAS_SVE) */
 	bool has_nv;		/* vcpu_has_feature(vcpu, KVM_ARM_VCPU_HAS_EL2) */
 	bool fp_retry;		/* vcpu_get_flag(vcpu, GFPU_FP_RETRY) */
+	bool sve_finalized;	/* vcpu_get_flag(vcpu, VCPU_SVE_FINALIZED) */
+	struct gfpu_vcpu gfpu;
 };
+
+#define kvm_arm_vcpu_sve_finalized(vcpu)	((vcpu)->arch.sve_finalized)
 
 struct kvm_vcpu {
 	struct kvm_vcpu_arch arch;

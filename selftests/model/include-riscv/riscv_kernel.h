@@ -149,6 +149,7 @@ struct kvm_cpu_context {
 struct kvm_vcpu_arch {
 	struct kvm_cpu_context guest_context;
 	unsigned long isa[1];
+	struct gfpu_vcpu gfpu;
 };
 
 struct kvm_vcpu {
