@@ -4,7 +4,8 @@
 # Print gfpu as an ordinary patch series against Linux 6.12, on stdout:
 #
 #   1/N  the framework, as new files under virt/gfpu/ (the tracked files of
-#        core/ arch/ include/ Documentation/ and Kconfig Kbuild Makefile);
+#        core/ arch/ Documentation/ and Kconfig Kbuild Makefile) and its
+#        public headers under include/gfpu/;
 #   2/N  the Kconfig and virt/Makefile lines that hook it in;
 #   3/N... the hook patches, kernel/patches/6.12/*.patch, as they are.
 #
@@ -40,10 +41,14 @@ echo "${#files[@]} files from gfpu $version."
 echo
 echo "---"
 for f in "${files[@]}"; do
+	# The public headers go where asm/kvm_host.h includes them from
+	# (<gfpu/gfpu.h>): include/gfpu/, which jury-rig.sh links instead.
+	dir=virt/gfpu/
+	case "$f" in include/gfpu/*) dir= ;; esac
 	# git diff --no-index exits 1 when the files differ, which they do.
 	rc=0
-	git diff --no-index --no-color --src-prefix=a/virt/gfpu/ \
-		--dst-prefix=b/virt/gfpu/ -- /dev/null "$f" || rc=$?
+	git diff --no-index --no-color --src-prefix="a/$dir" \
+		--dst-prefix="b/$dir" -- /dev/null "$f" || rc=$?
 	[ "$rc" -le 1 ] || die "git diff failed on $f"
 done
 echo
