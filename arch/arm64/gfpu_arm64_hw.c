@@ -57,9 +57,18 @@ bool gfpu_arm64_hw_lazy_host_ok(struct gfpu_vcpu *v)
 	return !vcpu_has_nv(gfpu_kvm(v));
 }
 
+/*
+ * A new task runs the vCPU: make its FPSIMD state visible to hyp, which
+ * saves the host's registers there on a lazy trap (what 6.12's
+ * kvm_arch_vcpu_run_map_fp() did).  pKVM tracks the host state itself.
+ */
 int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v)
 {
-	return kvm_arch_vcpu_run_map_fp(gfpu_kvm(v));
+	struct user_fpsimd_state *fpsimd = &current->thread.uw.fpsimd_state;
+
+	if (is_protected_kvm_enabled())
+		return 0;
+	return kvm_share_hyp(fpsimd, fpsimd + 1);
 }
 
 u32 gfpu_arm64_hw_max_vl(void)

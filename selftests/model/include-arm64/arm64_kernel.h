@@ -627,12 +627,13 @@ static inline void kvm_unshare_hyp(void *from, void *to)
 {
 }
 
-/* kvm_arch_vcpu_run_map_fp(): share current's fpsimd_state with hyp. */
-static inline int kvm_arch_vcpu_run_map_fp(struct kvm_vcpu *vcpu)
+/*
+ * is_protected_kvm_enabled() (asm/virt.h): the model runs no pKVM, whose
+ * hyp tracks host FP state itself.
+ */
+static inline bool is_protected_kvm_enabled(void)
 {
-	struct user_fpsimd_state *fpsimd = &current->thread.uw.fpsimd_state;
-
-	return kvm_share_hyp(fpsimd, fpsimd + 1);
+	return false;
 }
 
 #endif /* _GFPU_MODEL_ARM64_KERNEL_H */
