@@ -15,7 +15,7 @@
 struct gfpu_vcpu;
 struct gfpu_xfer;
 
-/* Map what hyp needs of the current task (kvm_arch_vcpu_run_map_fp()). */
+/* Share the current task's FPSIMD state with hyp (nothing under pKVM). */
 int gfpu_arm64_hw_map_host(struct gfpu_vcpu *v);
 
 /* Largest vector length this host supports for guests, 0 without SVE. */

@@ -197,8 +197,8 @@ void gfpu_vcpu_destroy(struct gfpu_vcpu *v);
  * gfpu_run_enter() - the vCPU thread enters KVM_RUN
  * @v: the vCPU.
  * @pid_changed: this is the first KVM_RUN from a new host task; the
- *	backend maps whatever of the task it needs (arm64:
- *	kvm_arch_vcpu_run_map_fp()).
+ *	backend maps whatever of the task it needs (arm64: shares its
+ *	FPSIMD state with hyp, as 6.12's kvm_arch_vcpu_run_map_fp() did).
  *
  * Latches the global policy for this run and records the host task.
  *
