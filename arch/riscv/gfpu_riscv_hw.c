@@ -266,6 +266,11 @@ static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
 		}
 	case GFPU_RISCV_VREG:
 		return (u8 *)cntx->vector.datap + n * gfpu_riscv_hw_vlenb(v);
+	case GFPU_RISCV_F32:
+		/* KVM's F view: 32-bit words of struct __riscv_f_ext_state. */
+		if (n == 32)
+			return &cntx->fp.f.fcsr;
+		return &cntx->fp.f.f[n];
 	default:
 		return NULL;
 	}
