@@ -10,6 +10,7 @@
 #   make kernel ARCH=... [FRAMEWORK=y|n]
 #   make qemu ARCH=... [POLICY=...]
 #   make check-kernel           both arches, framework on and off
+#   make check-riscv            riscv64, framework on (each policy) and off
 #   make run                    the main job: build, boot, summarise
 #   make test                   every test tier: model, then kernel
 #   make patch                  the framework as a patch series on stdout
@@ -26,7 +27,7 @@ MUTANTS ?=
 check-mutants:
 	selftests/mutants/run.sh $(MUTANTS)
 
-kernel qemu boot initramfs selftests check-kernel patch deps source jury-rig:
+kernel qemu boot initramfs selftests check-kernel check-riscv patch deps source jury-rig:
 	$(MAKE) -C kernel $@
 
 run:
@@ -38,5 +39,5 @@ test:
 clean:
 	$(MAKE) -C selftests/model clean
 
-.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel patch \
+.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv patch \
 	deps source jury-rig run test clean

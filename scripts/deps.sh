@@ -22,7 +22,8 @@ packages=(
 	linux-source-6.12
 	make gcc libc6-dev bc flex bison libelf-dev libssl-dev xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	qemu-system-x86 qemu-system-arm
+	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+	qemu-system-x86 qemu-system-arm qemu-system-misc
 	busybox-static patch ccache
 )
 

@@ -12,7 +12,7 @@
 
 gfpu_kconfig_line='source "virt/gfpu/Kconfig"'
 gfpu_makefile_line='obj-y += gfpu/'
-gfpu_kconfig_files=(arch/x86/kvm/Kconfig arch/arm64/kvm/Kconfig)
+gfpu_kconfig_files=(arch/x86/kvm/Kconfig arch/arm64/kvm/Kconfig arch/riscv/kvm/Kconfig)
 gfpu_makefile_file=virt/Makefile
 gfpu_menu_end='endif # VIRTUALIZATION'
 

@@ -242,6 +242,8 @@ static int gfpu_riscv_reg_size(struct gfpu_vcpu *v, u64 id)
 		return vec && n < GFPU_RISCV_NR_VCSRS ? 8 : -ENOENT;
 	case GFPU_RISCV_VREG:
 		return vec && n < 32 ? (int)gfpu_riscv_hw_vlenb(v) : -ENOENT;
+	case GFPU_RISCV_F32:
+		return fp && n <= 32 ? 4 : -ENOENT;
 	default:
 		return -ENOENT;
 	}

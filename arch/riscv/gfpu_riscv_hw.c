@@ -205,13 +205,21 @@ void gfpu_riscv_hw_v_bind(struct gfpu_vcpu *v)
 	regs->status = (regs->status & ~SR_VS) | (cntx->sstatus & SR_VS);
 }
 
+/*
+ * Called with interrupts on (put, uAPI flush), nothing protects the
+ * registers once the binding is gone: kernel-mode vector in a softirq
+ * would clobber them as the task's, before or in the middle of the
+ * backend's save.  The guest's state then goes to the vCPU here, inside
+ * the interrupts-off section, and is reported as taken.  With interrupts
+ * off (guest entry) the registers stay live until the entry.
+ */
 bool gfpu_riscv_hw_v_unbind(struct gfpu_vcpu *v)
 {
 	struct gfpu_riscv_host_v *h;
 	struct kvm_cpu_context *cntx = gfpu_cntx(v);
 	struct pt_regs *regs = task_pt_regs(current);
+	bool taken, irqs_on = !irqs_disabled();
 	unsigned long flags, vs;
-	bool taken;
 
 	local_irq_save(flags);
 	h = this_cpu_ptr(&gfpu_riscv_host_v);
@@ -219,6 +227,12 @@ bool gfpu_riscv_hw_v_unbind(struct gfpu_vcpu *v)
 	/* What kernel_vector_begin() saved is the guest's latest state. */
 	vs = taken ? SR_VS_CLEAN : regs->status & SR_VS;
 	cntx->vector = current->thread.vstate;
+	if (!taken && irqs_on) {
+		if (vs == SR_VS_DIRTY)
+			__kvm_riscv_vector_save(cntx);
+		vs = SR_VS_CLEAN;
+		taken = true;
+	}
 	cntx->sstatus = (cntx->sstatus & ~SR_VS) | vs;
 	current->thread.vstate = h->vstate;
 	regs->status = (regs->status & ~SR_VS) | h->vs;
@@ -266,6 +280,11 @@ static void *gfpu_reg_addr(struct gfpu_vcpu *v, unsigned int cls,
 		}
 	case GFPU_RISCV_VREG:
 		return (u8 *)cntx->vector.datap + n * gfpu_riscv_hw_vlenb(v);
+	case GFPU_RISCV_F32:
+		/* KVM's F view: 32-bit words of struct __riscv_f_ext_state. */
+		if (n == 32)
+			return &cntx->fp.f.fcsr;
+		return &cntx->fp.f.f[n];
 	default:
 		return NULL;
 	}

@@ -58,8 +58,10 @@ struct gfpu_xfer gfpu_riscv_hw_guest_restore(struct gfpu_vcpu *v,
 void gfpu_riscv_hw_v_bind(struct gfpu_vcpu *v);
 
 /*
- * Undo gfpu_riscv_hw_v_bind(); true when kernel-mode vector took the
- * registers meanwhile (the guest's state is in the vCPU, VS Clean).
+ * Undo gfpu_riscv_hw_v_bind(); true when the guest's vector state is in
+ * the vCPU, VS Clean, and no longer live: kernel-mode vector took the
+ * registers meanwhile, or the caller has interrupts on (the state is
+ * saved first, since nothing protects the registers after the unbind).
  */
 bool gfpu_riscv_hw_v_unbind(struct gfpu_vcpu *v);
 

@@ -36,14 +36,16 @@ struct gfpu_arch_vcpu {
 };
 
 /*
- * Register ids: the KVM glue translates KVM_REG_RISCV_FP_D and
- * KVM_REG_RISCV_VECTOR ids to these.
+ * Register ids: the KVM glue translates KVM_REG_RISCV_FP_D,
+ * KVM_REG_RISCV_FP_F and KVM_REG_RISCV_VECTOR ids to these.
  */
 enum gfpu_riscv_reg_class {
 	GFPU_RISCV_F,		/* f0-f31, 8 bytes; vCPUs with D */
 	GFPU_RISCV_FCSR,	/* 4 bytes; vCPUs with F or D */
 	GFPU_RISCV_VCSR,	/* GFPU_RISCV_VCSR_*, 8 bytes; vCPUs with V */
 	GFPU_RISCV_VREG,	/* v0-v31, vlenb bytes; vCPUs with V */
+	/* words 0-31 (f0-f31) and 32 (fcsr) of the F layout, 4 bytes */
+	GFPU_RISCV_F32,
 	GFPU_RISCV_NR_CLASSES,
 };
 
@@ -56,6 +58,21 @@ enum gfpu_riscv_vcsr {
 	GFPU_RISCV_VCSR_VLENB,	/* read-only: a write must match */
 	GFPU_RISCV_NR_VCSRS,
 };
+
+/**
+ * gfpu_riscv_trap_armed() - the lazy policy holds the guest's FS/VS Off
+ * @a: the backend part of the vCPU's record.
+ *
+ * For KVM's exit handler: while this is true, an illegal instruction exit
+ * from the guest may be the guest's first FP or vector instruction, and
+ * goes to gfpu_lazy_trap() instead of the guest.
+ *
+ * Context: the vCPU's thread, interrupts disabled after a VM exit.
+ */
+static inline bool gfpu_riscv_trap_armed(const struct gfpu_arch_vcpu *a)
+{
+	return a->armed;
+}
 
 #define GFPU_RISCV_REG(cls, n)	(((u64)(cls) << 8) | (n))
 #define GFPU_RISCV_REG_CLASS(id) ((id) >> 8)

@@ -61,8 +61,19 @@ arm64)
 	      -device virtio-serial-device
 	      -device virtserialport,chardev=results,name=gfpu.results)
 	;;
+riscv64)
+	# The hypervisor extension and V (VLEN 256) for host and guest;
+	# OpenSBI from QEMU's -bios default. One 16550: results over a
+	# virtio-serial port (vport0p1), as on arm64.
+	args="console=ttyS0 earlycon $args gfpu_test.results=vport0p1"
+	qemu=(qemu-system-riscv64 -M virt -cpu rv64,h=true,v=true,vlen=256
+	      -accel tcg -smp 2 -m 2G -bios default -serial stdio
+	      -chardev "file,id=results,path=$results"
+	      -device virtio-serial-device
+	      -device virtserialport,chardev=results,name=gfpu.results)
+	;;
 *)
-	die "ARCH=$arch: only x86_64 and arm64"
+	die "ARCH=$arch: only x86_64, arm64 and riscv64"
 	;;
 esac
 [ "$#" -gt 0 ] && args="$args $*"

@@ -5,7 +5,8 @@
  * Mounts the pseudo filesystems, prints what it runs on, opens the results
  * channel named on the kernel command line (gfpu_test.results=DEV, a second
  * serial port or a virtio-serial port), runs /run-tests.sh under busybox sh
- * with that channel as file descriptor 3, and reboots. With -no-reboot on
+ * with that channel as file descriptor 3 (or, in an image without busybox,
+ * the static runner /runner, qemu/runner.c), and reboots. With -no-reboot on
  * the QEMU side a reboot ends QEMU.
  *
  * The host trusts only the results channel: if anything here goes wrong,
@@ -31,6 +32,7 @@
 #define RESULTS_FD	3
 #define RESULTS_PARAM	"gfpu_test.results="
 #define RUNNER		"/run-tests.sh"
+#define C_RUNNER	"/runner"
 
 static void say(const char *fmt, ...)
 {
@@ -179,6 +181,10 @@ static int run_tests(void)
 	if (pid < 0)
 		fatal("fork");
 	if (!pid) {
+		if (access("/bin/sh", X_OK)) {
+			execl(C_RUNNER, C_RUNNER, NULL);
+			fatal("exec " C_RUNNER);
+		}
 		execl("/bin/sh", "sh", RUNNER, NULL);
 		fatal("exec " RUNNER);
 	}

@@ -6,6 +6,8 @@
 # usr/gen_init_cpio, so no root is needed for /dev/console.
 #
 # Usage: mkinitramfs.sh GEN_INIT_CPIO INIT BUSYBOX TESTS_DIR LIST OUT [SUITE...]
+#   BUSYBOX    a static busybox, or "-" for none: then RUNNER (environment)
+#              is the static C runner (qemu/runner.c), packed as /runner
 #   TESTS_DIR  the selftests OUTPUT; a PROGRAM in LIST is relative to it
 #   SUITE...   keep only these suites of LIST (default: all)
 
@@ -19,7 +21,12 @@ shift 6
 suites=" $* "
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-for f in "$gen" "$init" "$busybox"; do
+runner=""
+if [ "$busybox" = - ]; then
+	runner=${RUNNER:?RUNNER (the static C runner) is required without busybox}
+	busybox=""
+fi
+for f in "$gen" "$init" $busybox $runner; do
 	[ -x "$f" ] || die "$f missing or not executable"
 done
 
@@ -41,9 +48,13 @@ done < "$list" > "$work/tests.list"
 	echo "dir /sbin 755 0 0"
 	echo "dir /tmp 1777 0 0"
 	echo "file /init $init 755 0 0"
-	echo "file /bin/busybox $busybox 755 0 0"
-	echo "slink /bin/sh busybox 777 0 0"
-	echo "file /run-tests.sh $here/run-tests.sh 755 0 0"
+	if [ -n "$busybox" ]; then
+		echo "file /bin/busybox $busybox 755 0 0"
+		echo "slink /bin/sh busybox 777 0 0"
+		echo "file /run-tests.sh $here/run-tests.sh 755 0 0"
+	else
+		echo "file /runner $runner 755 0 0"
+	fi
 	echo "file /tests.list $work/tests.list 644 0 0"
 	echo "dir /tests 755 0 0"
 	declare -A dirs=()

@@ -102,6 +102,7 @@ policy_bits() {
 		lazy-host|lazy) bits=$((bits | 1)) ;;
 		loadput) bits=$((bits | 2)) ;;
 		realloc-cpuid|cpuid) bits=$((bits | 4)) ;;
+		riscv-lazy) bits=$((bits | 8)) ;;
 		*) return 1 ;;
 		esac
 	done

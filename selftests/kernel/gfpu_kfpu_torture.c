@@ -3,7 +3,8 @@
  * Kernel-mode FPU torture for the gfpu selftests (test only).
  *
  * A softirq hrtimer on every online CPU uses the FP/SIMD registers in
- * kernel mode (kernel_fpu_begin() on x86, kernel_neon_begin() on arm64)
+ * kernel mode (kernel_fpu_begin() on x86, kernel_neon_begin() on arm64,
+ * kernel_vector_begin() on riscv)
  * and loads every vector register with a fresh pattern.  A hypervisor that
  * leaves guest state live in the registers without telling the host's FPU
  * tracking (or binds it to the wrong buffer) loses guest or host state to
@@ -28,6 +29,10 @@
 #ifdef CONFIG_X86
 #include <asm/fpu/api.h>
 #define GFPU_KFPU_WORDS	32	/* xmm0-15 */
+#elif defined(CONFIG_RISCV)
+#include <asm/simd.h>
+#include <asm/vector.h>
+#define GFPU_KFPU_WORDS	32	/* one group of 8 v registers, VLEN <= 256 */
 #else
 #include <asm/neon.h>
 #include <asm/simd.h>
@@ -67,6 +72,23 @@ static bool gfpu_kfpu_clobber(const u64 *pat)
 		     "movdqu 0xf0(%0), %%xmm15\n\t"
 		     : : "r" (pat) : "memory");
 	kernel_fpu_end();
+#elif defined(CONFIG_RISCV)
+	unsigned long vl;
+
+	if (!has_vector() || !may_use_simd())
+		return false;
+	kernel_vector_begin();
+	/* v0-v31 as four groups of eight, each loaded from @pat. */
+	asm volatile(".option push\n\t"
+		     ".option arch, +v\n\t"
+		     "vsetvli %0, %1, e64, m8, ta, ma\n\t"
+		     "vle64.v v0, (%2)\n\t"
+		     "vle64.v v8, (%2)\n\t"
+		     "vle64.v v16, (%2)\n\t"
+		     "vle64.v v24, (%2)\n\t"
+		     ".option pop\n\t"
+		     : "=&r" (vl) : "r" (32UL), "r" (pat) : "memory");
+	kernel_vector_end();
 #else
 	const u64 *p = pat;
 

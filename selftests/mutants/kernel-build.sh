@@ -32,6 +32,7 @@ file=$(perl "$here/apply.pl" --field file "$mfile")
 case $karch in
 x86_64 | x86) want=x86 ;;
 arm64) want=arm64 ;;
+riscv64 | riscv) want=riscv ;;
 *) die "ARCH=$karch" ;;
 esac
 case " $archs " in

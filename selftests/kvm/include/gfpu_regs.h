@@ -11,8 +11,10 @@
 #include "gfpu_regs_x86.h"
 #elif defined(__aarch64__)
 #include "gfpu_regs_arm64.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "gfpu_regs_riscv.h"
 #else
-#error "gfpu selftests: x86_64 and arm64 only"
+#error "gfpu selftests: x86_64, arm64 and riscv64 only"
 #endif
 
 #endif /* SELFTEST_KVM_GFPU_REGS_H */

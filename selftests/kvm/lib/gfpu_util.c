@@ -363,9 +363,15 @@ bool gfpu_exit_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t *val)
 vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa)
 {
 	vm_vaddr_t gva = vm_vaddr_unused_gap(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	struct userspace_mem_region *slot0 = memslot2region(vm, 0);
 
-	/* The ucall page sits right after memslot 0; take the next one. */
-	*gpa = vm->ucall_mmio_addr + vm->page_size;
+	/*
+	 * The page right after memslot 0 is arm64's ucall page (riscv's
+	 * ucall is an SBI call, and its ucall_mmio_addr stays 0): take the
+	 * next one.
+	 */
+	*gpa = slot0->region.guest_phys_addr + slot0->region.memory_size +
+	       vm->page_size;
 	virt_map(vm, gva, *gpa, 1);
 	return gva;
 }
