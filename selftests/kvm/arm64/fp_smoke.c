@@ -35,10 +35,6 @@
 #define SET_EVERY	4	/* host writes the guest's V regs this often */
 #define MIGRATE_EVERY	16	/* host thread changes CPU this often */
 
-/* What the guest writes to the FP exit page: which phase it is in. */
-#define FP_EXIT_SHORT	1
-#define FP_EXIT_LONG	2
-
 /* Load @in, exit @count times by storing @what to @mmio, store to @out. */
 static void guest_hold_vregs(const uint64_t *in, uint64_t *out,
 			     volatile uint64_t *mmio, uint64_t what,
@@ -65,16 +61,32 @@ static void guest_code(volatile uint64_t *mmio)
 
 	for (i = 0; i < ITERATIONS; i++) {
 		gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_GUEST, i);
-		guest_hold_vregs(in, out, mmio, FP_EXIT_SHORT, 1);
+		guest_hold_vregs(in, out, mmio, GFPU_EXIT_SHORT, 1);
 		dom = i % SET_EVERY ? GFPU_DOM_GUEST : GFPU_DOM_HOST_SET;
 		GUEST_SYNC2(i, gfpu_pattern_diff(out, NR_VREGS, dom, i));
 	}
 
 	gfpu_pattern_fill(in, V_WORDS, GFPU_DOM_LONG, 0);
-	guest_hold_vregs(in, out, mmio, FP_EXIT_LONG, LONG_EXITS);
+	guest_hold_vregs(in, out, mmio, GFPU_EXIT_LONG, LONG_EXITS);
 	GUEST_SYNC2(ITERATIONS, gfpu_pattern_diff(out, NR_VREGS, GFPU_DOM_LONG, 0));
 
 	GUEST_DONE();
+}
+
+static uint64_t vregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
+{
+	uint64_t words[V_WORDS];
+
+	gfpu_vregs_get(vcpu, words);
+	return gfpu_pattern_diff(words, NR_VREGS, dom, seed);
+}
+
+static void vregs_fill(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
+{
+	uint64_t words[V_WORDS];
+
+	gfpu_pattern_fill(words, V_WORDS, dom, seed);
+	gfpu_vregs_set(vcpu, words);
 }
 
 static struct gfpu_smoke smoke = {
@@ -86,45 +98,10 @@ static struct gfpu_smoke smoke = {
 	.iterations = ITERATIONS,
 	.long_exits = LONG_EXITS,
 	.migrate_every = MIGRATE_EVERY,
+	.set_every = SET_EVERY,
+	.regs_diff = vregs_diff,
+	.regs_set = vregs_fill,
 };
-
-static vm_paddr_t exit_gpa;
-
-static uint64_t vregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
-{
-	uint64_t words[V_WORDS];
-
-	gfpu_vregs_get(vcpu, words);
-	return gfpu_pattern_diff(words, NR_VREGS, dom, seed);
-}
-
-/* The guest is stopped at a short FP exit in iteration @i. */
-static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
-{
-	uint64_t words[V_WORDS];
-
-	gfpu_check_record(&smoke.get, i, vregs_diff(vcpu, GFPU_DOM_GUEST, i));
-	if (i % SET_EVERY)
-		return;
-	gfpu_pattern_fill(words, V_WORDS, GFPU_DOM_HOST_SET, i);
-	gfpu_vregs_set(vcpu, words);
-	gfpu_check_record(&smoke.set, i, vregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
-}
-
-static bool loop_exit(struct gfpu_loop *l)
-{
-	uint64_t what;
-
-	if (!gfpu_exit_mmio(l->vcpu, exit_gpa, &what))
-		return false;
-	if (what == FP_EXIT_SHORT) {
-		handle_fp_exit(l->vcpu, smoke.syncs);
-		return true;
-	}
-	TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
-	gfpu_smoke_held(&smoke, vregs_diff(l->vcpu, GFPU_DOM_LONG, 0));
-	return true;
-}
 
 /*
  * The latched policy's signature in the framework's counters: SIG_RUNS
@@ -154,18 +131,6 @@ static void sig_guest(volatile uint64_t *mmio)
 	GUEST_DONE();
 }
 
-static void sig_run(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t what)
-{
-	uint64_t got;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT(gfpu_exit_mmio(vcpu, gpa, &got),
-		    "signature guest: unexpected exit %s",
-		    exit_reason_str(vcpu->run->exit_reason));
-	TEST_ASSERT(got == what, "signature guest: exit %lu, expected %lu",
-		    (unsigned long)got, (unsigned long)what);
-}
-
 static void policy_signature(void)
 {
 	struct gfpu_counters c0, c1, c2, nofp, fp;
@@ -180,13 +145,13 @@ static void policy_signature(void)
 	vm = vm_create_with_one_vcpu(&vcpu, sig_guest);
 	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &gpa));
 	/* The first run starts the guest; count from its first exit on. */
-	sig_run(vcpu, gpa, SIG_NOFP);
+	gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
 	have = gfpu_counters_read("vcpu0", &c0);
 	for (i = 0; i < SIG_RUNS; i++)
-		sig_run(vcpu, gpa, SIG_NOFP);
+		gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
 	gfpu_counters_read("vcpu0", &c1);
 	for (i = 0; i < SIG_RUNS; i++)
-		sig_run(vcpu, gpa, SIG_FP);
+		gfpu_run_expect_mmio(vcpu, gpa, SIG_FP);
 	gfpu_counters_read("vcpu0", &c2);
 	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
 		    "signature guest did not finish");
@@ -231,8 +196,8 @@ int main(int argc, char *argv[])
 	ksft_set_plan(7);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &exit_gpa));
-	gfpu_smoke_run(&smoke, vcpu, loop_exit, &hooks);
+	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &smoke.exit_gpa));
+	gfpu_smoke_run(&smoke, vcpu, gfpu_smoke_exit, &hooks);
 	kvm_vm_free(vm);
 
 	gfpu_smoke_report(&smoke, &hooks);

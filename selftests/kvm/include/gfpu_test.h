@@ -62,6 +62,10 @@ static inline uint64_t gfpu_pattern_diff(const uint64_t *buf,
 	return bad;
 }
 
+/* What an fp_smoke guest stores to its exit page: the phase it is in. */
+#define GFPU_EXIT_SHORT	1	/* one exit per iteration's pattern */
+#define GFPU_EXIT_LONG	2	/* one pattern held across many exits */
+
 enum gfpu_domain {
 	GFPU_DOM_GUEST = 1,	/* loaded by the guest itself */
 	GFPU_DOM_HOST_SET,	/* written into the guest by the host */
@@ -204,6 +208,17 @@ uint64_t gfpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 uint64_t gfpu_run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 bool gfpu_exit_io(struct kvm_vcpu *vcpu, uint16_t port);
 bool gfpu_exit_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t *val);
+/* A ONE_REG id that GET and SET must both reject with @err. */
+struct gfpu_bad_reg {
+	const char *what;
+	uint64_t id;
+	int err;
+};
+
+unsigned int gfpu_bad_regs(struct kvm_vcpu *vcpu,
+			   const struct gfpu_bad_reg *cases, unsigned int n);
+void gfpu_run_expect_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa,
+			  uint64_t what);
 vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa);
 
 bool gfpu_print_stats(void);
@@ -231,15 +246,27 @@ int gfpu_pin_first_cpu(void);
  * @long_exits: exits in the long phase.
  * @migrate_every: the host thread changes CPU every so many syncs and
  *	long-phase exits.
+ * @set_every: gfpu_smoke_exit() writes the guest's registers at every so
+ *	many short-phase exits.
+ * @exit_gpa: the guest's exit page (gfpu_map_exit_page()).
+ * @regs_diff: for gfpu_smoke_exit(): the guest's registers, read through
+ *	the uAPI, against the pattern (@dom, @seed): those that differ.
+ * @regs_set: for gfpu_smoke_exit(): write the pattern (@dom, @seed) into
+ *	the guest's registers through the uAPI.
  * @syncs, @held_exits, @migrations: counted by the gfpu_smoke_*() helpers.
  */
 struct gfpu_smoke {
 	struct gfpu_check guest, get, set, held, host;
-	unsigned int iterations, long_exits, migrate_every;
+	unsigned int iterations, long_exits, migrate_every, set_every;
+	vm_paddr_t exit_gpa;
+	uint64_t (*regs_diff)(struct kvm_vcpu *vcpu, uint64_t dom,
+			      uint64_t seed);
+	void (*regs_set)(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed);
 	unsigned long syncs, held_exits, migrations;
 };
 
 void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad);
+bool gfpu_smoke_exit(struct gfpu_loop *l);
 void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
 		    bool (*exit)(struct gfpu_loop *l), struct gfpu_hooks *hooks);
 
@@ -265,7 +292,14 @@ struct gfpu_torture {
 bool gfpu_torture_read(struct gfpu_torture *t);
 int gfpu_torture_set(unsigned int period_us);
 
-/* Preemption and signal contenders on the vCPU thread's CPU. */
+/*
+ * Preemption and signal contenders on the vCPU thread's CPU. Each round
+ * of theirs is gfpu_contend(): gfpu_yield_holding() (the registers of
+ * gfpu_regs.h across sched_yield()) unless an architecture's lib part
+ * points it at a wider one; it returns the registers that differed.
+ */
+uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed);
+extern uint64_t (*gfpu_contend)(uint64_t dom, uint64_t seed);
 void gfpu_hammer_start(struct gfpu_check *c);
 void gfpu_hammer_stop(void);
 void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c);

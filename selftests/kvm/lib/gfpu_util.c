@@ -353,6 +353,58 @@ bool gfpu_exit_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t *val)
 }
 
 /**
+ * gfpu_bad_regs() - GET and SET each of @cases, which must fail with its
+ * errno without writing the GET's buffer; each that does not is printed.
+ * @vcpu: the vCPU.
+ * @cases: the ids.
+ * @n: how many.
+ *
+ * Return: how many GETs and SETs did not fail as they should.
+ */
+unsigned int gfpu_bad_regs(struct kvm_vcpu *vcpu,
+			   const struct gfpu_bad_reg *cases, unsigned int n)
+{
+	const uint64_t poison = 0x5a5a5a5a5a5a5a5aull;
+	unsigned int i, bad = 0;
+	uint64_t buf[8];
+	int r, e;
+
+	for (i = 0; i < n; i++) {
+		const struct gfpu_bad_reg *c = &cases[i];
+
+		memset(buf, 0x5a, sizeof(buf));
+		r = __vcpu_get_reg(vcpu, c->id, buf);
+		e = errno;
+		if (r != -1 || e != c->err || buf[0] != poison) {
+			ksft_print_msg("GET %s: %d errno %d, want errno %d%s\n",
+				       c->what, r, e, c->err,
+				       buf[0] != poison ? ", buffer written" : "");
+			bad++;
+		}
+		r = __vcpu_set_reg(vcpu, c->id, poison);
+		e = errno;
+		if (r != -1 || e != c->err) {
+			ksft_print_msg("SET %s: %d errno %d, want errno %d\n",
+				       c->what, r, e, c->err);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* One KVM_RUN that must end in a store of @what to @gpa. */
+void gfpu_run_expect_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t what)
+{
+	uint64_t got;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT(gfpu_exit_mmio(vcpu, gpa, &got), "unexpected exit %s",
+		    exit_reason_str(vcpu->run->exit_reason));
+	TEST_ASSERT(got == what, "exit page store %lu, expected %lu",
+		    (unsigned long)got, (unsigned long)what);
+}
+
+/**
  * gfpu_map_exit_page() - a page outside every memslot, mapped in the
  * guest: stores to it exit to userspace as MMIO.
  * @vm: the VM.
@@ -393,6 +445,39 @@ void gfpu_smoke_held(struct gfpu_smoke *s, uint64_t bad)
 {
 	gfpu_check_record(&s->held, s->held_exits, bad);
 	s->migrations += gfpu_migrate_every(++s->held_exits, s->migrate_every);
+}
+
+/**
+ * gfpu_smoke_exit() - fp_smoke's exits to @s->exit_gpa (@l->data is @s).
+ * @l: the loop.
+ *
+ * At a short-phase exit of iteration i the uAPI must read the guest's
+ * pattern i; at every @s->set_every-th it writes the host's pattern i,
+ * which it must then read back. At a long-phase exit it must read the
+ * long phase's pattern.
+ *
+ * Return: false for any other exit.
+ */
+bool gfpu_smoke_exit(struct gfpu_loop *l)
+{
+	struct gfpu_smoke *s = l->data;
+	struct kvm_vcpu *vcpu = l->vcpu;
+	unsigned long i = s->syncs;
+	uint64_t what;
+
+	if (!gfpu_exit_mmio(vcpu, s->exit_gpa, &what))
+		return false;
+	if (what == GFPU_EXIT_LONG) {
+		gfpu_smoke_held(s, s->regs_diff(vcpu, GFPU_DOM_LONG, 0));
+		return true;
+	}
+	TEST_ASSERT(what == GFPU_EXIT_SHORT, "FP exit %lu", (unsigned long)what);
+	gfpu_check_record(&s->get, i, s->regs_diff(vcpu, GFPU_DOM_GUEST, i));
+	if (i % s->set_every)
+		return true;
+	s->regs_set(vcpu, GFPU_DOM_HOST_SET, i);
+	gfpu_check_record(&s->set, i, s->regs_diff(vcpu, GFPU_DOM_HOST_SET, i));
+	return true;
 }
 
 /**
@@ -503,7 +588,7 @@ enum {
 };
 
 /* Load a pattern, give the CPU away, read it back: 0 if it survived. */
-static uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed)
+uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed)
 {
 	uint64_t in[GFPU_HOLD_WORDS], out[GFPU_HOLD_WORDS];
 
@@ -511,6 +596,9 @@ static uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed)
 	gfpu_syscall_holding(__NR_sched_yield, 0, 0, 0, in, out);
 	return gfpu_pattern_diff(out, GFPU_HOLD_REGS, dom, seed);
 }
+
+/* A contender's round: gfpu_yield_holding(), or an arch's wider one. */
+uint64_t (*gfpu_contend)(uint64_t dom, uint64_t seed) = gfpu_yield_holding;
 
 static volatile sig_atomic_t gfpu_hammer_stopping;
 static struct gfpu_check *gfpu_hammer_check, *gfpu_signal_check;
@@ -523,7 +611,7 @@ static void *gfpu_hammer(void *arg)
 
 	while (!gfpu_hammer_stopping)
 		gfpu_check_record(c, c->runs,
-				  gfpu_yield_holding(GFPU_DOM_HAMMER, c->runs));
+				  gfpu_contend(GFPU_DOM_HAMMER, c->runs));
 	return NULL;
 }
 
@@ -553,7 +641,7 @@ static void gfpu_on_sigusr1(int sig)
 {
 	struct gfpu_check *c = gfpu_signal_check;
 
-	gfpu_check_record(c, c->runs, gfpu_yield_holding(GFPU_DOM_SIGNAL, c->runs));
+	gfpu_check_record(c, c->runs, gfpu_contend(GFPU_DOM_SIGNAL, c->runs));
 }
 
 /**

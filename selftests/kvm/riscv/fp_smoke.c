@@ -44,8 +44,6 @@
 
 #define GFPU_POLICY_RISCV_LAZY	(1u << 3)
 
-#define SSTATUS_FS_INITIAL	(1ul << 13)
-
 #define FP_D_ID(n, size) (KVM_REG_RISCV | KVM_REG_SIZE_##size | \
 			  KVM_REG_RISCV_FP_D | (n))
 #define FP_F_ID(n, size) (KVM_REG_RISCV | KVM_REG_SIZE_##size | \
@@ -54,49 +52,15 @@
 			 KVM_REG_RISCV_VECTOR | (n))
 #define FCSR_NUM	32
 
-/* What the guest writes to the FP exit page: which phase it is in. */
-#define FP_EXIT_SHORT	1
-#define FP_EXIT_LONG	2
-
 static void guest_fp_enable(void)
 {
 	asm volatile("csrs sstatus, %0" : : "r" (SSTATUS_FS_INITIAL));
 }
 
-/* Load @in, exit @count times by storing @what to @mmio, store to @out. */
-static void guest_hold_fregs(const uint64_t *in, uint64_t *out,
-			     volatile uint64_t *mmio, uint64_t what,
-			     uint64_t count)
-{
-	asm volatile(F_ALL(F_LOAD)
-		     "1: sd %[what], 0(%[mmio])\n\t"
-		     "addi %[count], %[count], -1\n\t"
-		     "bnez %[count], 1b\n\t"
-		     F_ALL(F_STORE)
-		     : [count] "+r" (count)
-		     : [in] "r" (in), [out] "r" (out), [mmio] "r" (mmio),
-		       [what] "r" (what)
-		     : "memory", F_CLOBBERS);
-}
-
 static void guest_code(volatile uint64_t *mmio)
 {
-	uint64_t in[F_WORDS], out[F_WORDS];
-	uint64_t i, dom;
-
 	guest_fp_enable();
-	for (i = 0; i < ITERATIONS; i++) {
-		gfpu_pattern_fill(in, F_WORDS, GFPU_DOM_GUEST, i);
-		guest_hold_fregs(in, out, mmio, FP_EXIT_SHORT, 1);
-		dom = i % SET_EVERY ? GFPU_DOM_GUEST : GFPU_DOM_HOST_SET;
-		GUEST_SYNC2(i, gfpu_pattern_diff(out, GFPU_HOLD_REGS, dom, i));
-	}
-
-	gfpu_pattern_fill(in, F_WORDS, GFPU_DOM_LONG, 0);
-	guest_hold_fregs(in, out, mmio, FP_EXIT_LONG, LONG_EXITS);
-	GUEST_SYNC2(ITERATIONS,
-		    gfpu_pattern_diff(out, GFPU_HOLD_REGS, GFPU_DOM_LONG, 0));
-
+	gfpu_guest_fregs_smoke(mmio, ITERATIONS, LONG_EXITS, SET_EVERY);
 	GUEST_DONE();
 }
 
@@ -109,71 +73,14 @@ static struct gfpu_smoke smoke = {
 	.iterations = ITERATIONS,
 	.long_exits = LONG_EXITS,
 	.migrate_every = MIGRATE_EVERY,
+	.set_every = SET_EVERY,
+	.regs_diff = gfpu_fregs_diff,
+	.regs_set = gfpu_fregs_fill,
 };
-
-static vm_paddr_t exit_gpa;
-
-static void fregs_get(struct kvm_vcpu *vcpu, uint64_t *words)
-{
-	int n;
-
-	for (n = 0; n < NR_FREGS; n++)
-		vcpu_get_reg(vcpu, FP_D_ID(n, U64), &words[n]);
-}
-
-static void fregs_set(struct kvm_vcpu *vcpu, const uint64_t *words)
-{
-	int n;
-
-	for (n = 0; n < NR_FREGS; n++)
-		vcpu_set_reg(vcpu, FP_D_ID(n, U64), words[n]);
-}
-
-static uint64_t fregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
-{
-	uint64_t words[F_WORDS];
-
-	fregs_get(vcpu, words);
-	return gfpu_pattern_diff(words, GFPU_HOLD_REGS, dom, seed);
-}
-
-/* The guest is stopped at a short FP exit in iteration @i. */
-static void handle_fp_exit(struct kvm_vcpu *vcpu, uint64_t i)
-{
-	uint64_t words[F_WORDS];
-
-	gfpu_check_record(&smoke.get, i, fregs_diff(vcpu, GFPU_DOM_GUEST, i));
-	if (i % SET_EVERY)
-		return;
-	gfpu_pattern_fill(words, F_WORDS, GFPU_DOM_HOST_SET, i);
-	fregs_set(vcpu, words);
-	gfpu_check_record(&smoke.set, i, fregs_diff(vcpu, GFPU_DOM_HOST_SET, i));
-}
-
-static bool loop_exit(struct gfpu_loop *l)
-{
-	uint64_t what;
-
-	if (!gfpu_exit_mmio(l->vcpu, exit_gpa, &what))
-		return false;
-	if (what == FP_EXIT_SHORT) {
-		handle_fp_exit(l->vcpu, smoke.syncs);
-		return true;
-	}
-	TEST_ASSERT(what == FP_EXIT_LONG, "FP exit %lu", (unsigned long)what);
-	gfpu_smoke_held(&smoke, fregs_diff(l->vcpu, GFPU_DOM_LONG, 0));
-	return true;
-}
 
 /* === ONE_REG: bad ids change nothing, good ones round-trip ============= */
 
-struct bad_case {
-	const char *what;
-	uint64_t id;
-	int err;	/* errno of both GET and SET, as 6.12 gives it */
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct gfpu_bad_reg bad_cases[] = {
 	{ "D f32 (past f31 and fcsr)", FP_D_ID(33, U64), ENOENT },
 	{ "D f0 with a 32-bit size", FP_D_ID(0, U32), EINVAL },
 	{ "D f31 with a 128-bit size", FP_D_ID(31, U128), EINVAL },
@@ -187,35 +94,14 @@ static const struct bad_case bad_cases[] = {
 
 static void one_reg(struct kvm_vcpu *vcpu)
 {
-	uint64_t want[F_WORDS], got[F_WORDS], buf[4], fcsr;
-	unsigned int i, bad = 0;
-	int r, e;
+	uint64_t want[F_WORDS], got[F_WORDS], fcsr;
+	unsigned int bad;
 
 	gfpu_pattern_fill(want, F_WORDS, GFPU_DOM_HOST_SET, 4242);
-	fregs_set(vcpu, want);
+	gfpu_fregs_set(vcpu, want);
 	vcpu_set_reg(vcpu, FP_D_ID(FCSR_NUM, U32), 0x61);
-	for (i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		const struct bad_case *c = &bad_cases[i];
-
-		memset(buf, 0x5a, sizeof(buf));
-		r = __vcpu_get_reg(vcpu, c->id, buf);
-		e = errno;
-		if (r != -1 || e != c->err || buf[0] != 0x5a5a5a5a5a5a5a5aull) {
-			ksft_print_msg("GET %s: %d errno %d, want errno %d%s\n",
-				       c->what, r, e, c->err,
-				       buf[0] != 0x5a5a5a5a5a5a5a5aull ?
-				       ", buffer written" : "");
-			bad++;
-		}
-		r = __vcpu_set_reg(vcpu, c->id, 0x5a5a5a5a5a5a5a5aull);
-		e = errno;
-		if (r != -1 || e != c->err) {
-			ksft_print_msg("SET %s: %d errno %d, want errno %d\n",
-				       c->what, r, e, c->err);
-			bad++;
-		}
-	}
-	fregs_get(vcpu, got);
+	bad = gfpu_bad_regs(vcpu, bad_cases, ARRAY_SIZE(bad_cases));
+	gfpu_fregs_get(vcpu, got);
 	fcsr = 0;
 	vcpu_get_reg(vcpu, FP_D_ID(FCSR_NUM, U32), &fcsr);
 	ksft_test_result(!bad && !memcmp(got, want, sizeof(got)) && fcsr == 0x61,
@@ -248,18 +134,6 @@ static void sig_guest(volatile uint64_t *mmio)
 	GUEST_DONE();
 }
 
-static void sig_run(struct kvm_vcpu *vcpu, vm_paddr_t gpa, uint64_t what)
-{
-	uint64_t got;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT(gfpu_exit_mmio(vcpu, gpa, &got),
-		    "signature guest: unexpected exit %s",
-		    exit_reason_str(vcpu->run->exit_reason));
-	TEST_ASSERT(got == what, "signature guest: exit %lu, expected %lu",
-		    (unsigned long)got, (unsigned long)what);
-}
-
 static void policy_signature(void)
 {
 	struct gfpu_counters c0, c1, c2, nofp, fp;
@@ -273,13 +147,13 @@ static void policy_signature(void)
 
 	vm = vm_create_with_one_vcpu(&vcpu, sig_guest);
 	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &gpa));
-	sig_run(vcpu, gpa, SIG_NOFP);
+	gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
 	have = gfpu_counters_read("vcpu0", &c0);
 	for (i = 0; i < SIG_RUNS; i++)
-		sig_run(vcpu, gpa, SIG_NOFP);
+		gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
 	gfpu_counters_read("vcpu0", &c1);
 	for (i = 0; i < SIG_RUNS; i++)
-		sig_run(vcpu, gpa, SIG_FP);
+		gfpu_run_expect_mmio(vcpu, gpa, SIG_FP);
 	gfpu_counters_read("vcpu0", &c2);
 	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
 		    "signature guest did not finish");
@@ -321,8 +195,8 @@ int main(int argc, char *argv[])
 	ksft_set_plan(8);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &exit_gpa));
-	gfpu_smoke_run(&smoke, vcpu, loop_exit, &hooks);
+	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &smoke.exit_gpa));
+	gfpu_smoke_run(&smoke, vcpu, gfpu_smoke_exit, &hooks);
 	one_reg(vcpu);
 	kvm_vm_free(vm);
 

@@ -35,32 +35,8 @@
 #define MIGRATE_EVERY	16
 #define TORTURE_US	100	/* kernel-mode vector every 100 us per CPU */
 
-#define SSTATUS_VS_INITIAL	(1ul << 9)
-
-/* The largest register file the test holds: VLEN 256. */
-#define MAX_VLENB	32
-#define NR_VREGS	32
-#define MAX_V_WORDS	(NR_VREGS * MAX_VLENB / 8)
-
-#define VEC_REG_NUM(n)	(6 + (n))	/* after vstart..vlenb and datap */
-#define VEC_CSR_VLENB	4
-
-#define FP_EXIT_SHORT	1
-#define FP_EXIT_LONG	2
-
-static uint64_t vlenb;		/* the host's, the same in the guest */
-
-/* Words of the vector register file at this vlenb. */
-static inline uint64_t v_words(uint64_t vb)
-{
-	return NR_VREGS * vb / 8;
-}
-
-#define V_GROUPS(op)	op(0) op(8) op(16) op(24)
-#define V_LOAD(n)	"vle64.v v" #n ", (%[in])\n\t"			\
-			"add %[in], %[in], %[grp]\n\t"
-#define V_STORE(n)	"vse64.v v" #n ", (%[out])\n\t"			\
-			"add %[out], %[out], %[grp]\n\t"
+/* The vCPU's vlenb (the host's): what the host reads and writes. */
+static uint64_t vlenb;
 
 static void guest_hold_vregs(const uint64_t *in, uint64_t *out,
 			     volatile uint64_t *mmio, uint64_t what,
@@ -68,16 +44,14 @@ static void guest_hold_vregs(const uint64_t *in, uint64_t *out,
 {
 	uint64_t grp = 8 * vb, vl;
 
-	asm volatile(".option push\n\t"
-		     ".option arch, +v\n\t"
-		     "vsetvli %[vl], zero, e64, m8, ta, ma\n\t"
+	asm volatile(V_BEGIN
 		     V_GROUPS(V_LOAD)
 		     "1: sd %[what], 0(%[mmio])\n\t"
 		     "addi %[count], %[count], -1\n\t"
 		     "bnez %[count], 1b\n\t"
 		     V_GROUPS(V_STORE)
-		     ".option pop\n\t"
-		     : [count] "+r" (count), [in] "+r" (in), [out] "+r" (out),
+		     V_END
+		     : [count] "+r" (count), [vin] "+r" (in), [vout] "+r" (out),
 		       [vl] "=&r" (vl)
 		     : [mmio] "r" (mmio), [what] "r" (what), [grp] "r" (grp)
 		     : "memory");
@@ -89,83 +63,39 @@ static void guest_code(volatile uint64_t *mmio, uint64_t rounds)
 	uint64_t i, r, dom, vb, nregs;
 
 	asm volatile("csrs sstatus, %0" : : "r" (SSTATUS_VS_INITIAL));
-	asm volatile(".option push\n\t.option arch, +v\n\t"
-		     "csrr %0, vlenb\n\t.option pop" : "=r" (vb));
+	vb = gfpu_read_vlenb();
 	GUEST_ASSERT(vb && vb <= MAX_VLENB);
-	nregs = v_words(vb) / 2;
+	nregs = gfpu_v_words(vb) / 2;
 
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < ITERATIONS; i++) {
-			gfpu_pattern_fill(in, v_words(vb), GFPU_DOM_GUEST, i);
-			guest_hold_vregs(in, out, mmio, FP_EXIT_SHORT, 1, vb);
+			gfpu_pattern_fill(in, gfpu_v_words(vb), GFPU_DOM_GUEST, i);
+			guest_hold_vregs(in, out, mmio, GFPU_EXIT_SHORT, 1, vb);
 			dom = i % SET_EVERY ? GFPU_DOM_GUEST : GFPU_DOM_HOST_SET;
 			GUEST_SYNC2(i, gfpu_pattern_diff(out, nregs, dom, i));
 		}
-		gfpu_pattern_fill(in, v_words(vb), GFPU_DOM_LONG, 0);
-		guest_hold_vregs(in, out, mmio, FP_EXIT_LONG, LONG_EXITS, vb);
+		gfpu_pattern_fill(in, gfpu_v_words(vb), GFPU_DOM_LONG, 0);
+		guest_hold_vregs(in, out, mmio, GFPU_EXIT_LONG, LONG_EXITS, vb);
 		GUEST_SYNC2(ITERATIONS,
 			    gfpu_pattern_diff(out, nregs, GFPU_DOM_LONG, 0));
 	}
 	GUEST_DONE();
 }
 
-static vm_paddr_t exit_gpa;
-static struct gfpu_smoke *cur;
-
-static uint64_t vreg_id(unsigned int n)
-{
-	return KVM_REG_RISCV | KVM_REG_RISCV_VECTOR |
-	       ((uint64_t)__builtin_ctzll(vlenb) << KVM_REG_SIZE_SHIFT) |
-	       VEC_REG_NUM(n);
-}
-
-static void vregs_get(struct kvm_vcpu *vcpu, uint64_t *words)
-{
-	unsigned int n;
-
-	for (n = 0; n < NR_VREGS; n++)
-		vcpu_get_reg(vcpu, vreg_id(n), (uint8_t *)words + n * vlenb);
-}
-
-static void vregs_set(struct kvm_vcpu *vcpu, const uint64_t *words)
-{
-	struct kvm_one_reg reg;
-	unsigned int n;
-
-	for (n = 0; n < NR_VREGS; n++) {
-		reg.id = vreg_id(n);
-		reg.addr = (uint64_t)((const uint8_t *)words + n * vlenb);
-		vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
-	}
-}
-
 static uint64_t vregs_diff(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
 {
 	uint64_t words[MAX_V_WORDS];
 
-	vregs_get(vcpu, words);
-	return gfpu_pattern_diff(words, v_words(vlenb) / 2, dom, seed);
+	gfpu_vregs_get(vcpu, vlenb, words);
+	return gfpu_pattern_diff(words, gfpu_v_words(vlenb) / 2, dom, seed);
 }
 
-static bool loop_exit(struct gfpu_loop *l)
+static void vregs_fill(struct kvm_vcpu *vcpu, uint64_t dom, uint64_t seed)
 {
-	uint64_t words[MAX_V_WORDS], what, i;
+	uint64_t words[MAX_V_WORDS];
 
-	if (!gfpu_exit_mmio(l->vcpu, exit_gpa, &what))
-		return false;
-	if (what == FP_EXIT_LONG) {
-		gfpu_smoke_held(cur, vregs_diff(l->vcpu, GFPU_DOM_LONG, 0));
-		return true;
-	}
-	TEST_ASSERT(what == FP_EXIT_SHORT, "FP exit %lu", (unsigned long)what);
-	i = cur->syncs;
-	gfpu_check_record(&cur->get, i, vregs_diff(l->vcpu, GFPU_DOM_GUEST, i));
-	if (i % SET_EVERY)
-		return true;
-	gfpu_pattern_fill(words, v_words(vlenb), GFPU_DOM_HOST_SET, i);
-	vregs_set(l->vcpu, words);
-	gfpu_check_record(&cur->set, i, vregs_diff(l->vcpu, GFPU_DOM_HOST_SET, i));
-	return true;
+	gfpu_pattern_fill(words, gfpu_v_words(vlenb), dom, seed);
+	gfpu_vregs_set(vcpu, vlenb, words);
 }
 
 static void run(struct gfpu_smoke *s, struct gfpu_hooks *hooks)
@@ -173,10 +103,9 @@ static void run(struct gfpu_smoke *s, struct gfpu_hooks *hooks)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	cur = s;
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vcpu_args_set(vcpu, 2, gfpu_map_exit_page(vm, &exit_gpa), 1);
-	gfpu_smoke_run(s, vcpu, loop_exit, hooks);
+	vcpu_args_set(vcpu, 2, gfpu_map_exit_page(vm, &s->exit_gpa), 1);
+	gfpu_smoke_run(s, vcpu, gfpu_smoke_exit, hooks);
 	kvm_vm_free(vm);
 }
 
@@ -189,6 +118,9 @@ static struct gfpu_smoke plain = {
 	.iterations = ITERATIONS,
 	.long_exits = LONG_EXITS,
 	.migrate_every = MIGRATE_EVERY,
+	.set_every = SET_EVERY,
+	.regs_diff = vregs_diff,
+	.regs_set = vregs_fill,
 };
 
 static struct gfpu_smoke tortured = {
@@ -200,6 +132,9 @@ static struct gfpu_smoke tortured = {
 	.iterations = ITERATIONS,
 	.long_exits = LONG_EXITS,
 	.migrate_every = MIGRATE_EVERY,
+	.set_every = SET_EVERY,
+	.regs_diff = vregs_diff,
+	.regs_set = vregs_fill,
 };
 
 /*
@@ -231,11 +166,6 @@ static void tortured_report(const struct gfpu_smoke *s,
 
 int main(int argc, char *argv[])
 {
-	struct kvm_one_reg reg = {
-		.id = KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_VECTOR |
-		      VEC_CSR_VLENB,
-		.addr = (uint64_t)&vlenb,
-	};
 	struct gfpu_torture t0, t1;
 	struct gfpu_hooks hooks;
 	struct kvm_vcpu *vcpu;
@@ -244,8 +174,8 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	if (__vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &reg) || !vlenb ||
-	    vlenb > MAX_VLENB) {
+	vlenb = gfpu_vcpu_vlenb(vcpu);
+	if (!vlenb || vlenb > MAX_VLENB) {
 		kvm_vm_free(vm);
 		ksft_exit_skip("no guest V at VLEN <= %d (vlenb %lu)\n",
 			       MAX_VLENB * 8, (unsigned long)vlenb);
