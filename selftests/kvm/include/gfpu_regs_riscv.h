@@ -161,11 +161,12 @@ static inline void gfpu_guest_hold_fregs(const uint64_t *in, uint64_t *out,
  * gfpu_guest_fregs_smoke() - fp_smoke's guest side for f0-f31 (FS must be
  * on): @iterations short-phase iterations (gfpu_smoke_exit(); the host
  * writes every @set_every-th), then one pattern held across @long_exits.
+ * Never inlined: its prologue saves the callee-saved f registers, which
+ * traps in a caller that has not turned FS on yet.
  */
-static inline void gfpu_guest_fregs_smoke(volatile uint64_t *mmio,
-					  uint64_t iterations,
-					  uint64_t long_exits,
-					  uint64_t set_every)
+static noinline __maybe_unused void
+gfpu_guest_fregs_smoke(volatile uint64_t *mmio, uint64_t iterations,
+		       uint64_t long_exits, uint64_t set_every)
 {
 	uint64_t in[F_WORDS], out[F_WORDS];
 	uint64_t i, dom;

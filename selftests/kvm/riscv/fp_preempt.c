@@ -49,8 +49,10 @@
 			"addi %[count], %[count], -1\n\t"		\
 			"bnez %[count], 1b\n\t"
 
-static void guest_hold(const uint64_t *in, uint64_t *out,
-		       volatile uint64_t *mmio, uint64_t r, uint64_t vb)
+/* Not inlined: its prologue saves f registers, before FS is on there. */
+static noinline void guest_hold(const uint64_t *in, uint64_t *out,
+				volatile uint64_t *mmio, uint64_t r,
+				uint64_t vb)
 {
 	const uint64_t *vin = in + F_WORDS;
 	uint64_t *vout = out + F_WORDS;
