@@ -136,7 +136,8 @@ static inline void gfpu_check_report_or_skip(const struct gfpu_check *c,
 /**
  * struct gfpu_counters - one vCPU's gfpu_* binary stats (KVM_GET_STATS_FD)
  * @policy: the policy bits the vCPU latched at its last KVM_RUN.
- * The others: the hook and event counters of the same names.
+ * The others: the counters of the same names; the hook counters from
+ * @run_enter to @set in &enum gfpu_hook order, every field a long.
  */
 struct gfpu_counters {
 	long policy;
