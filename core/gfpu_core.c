@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) "gfpu: " fmt
 
 #include "gfpu_core.h"
+#include "gfpu_trace.h"
 
 /* === Data ============================================================= */
 
@@ -70,6 +71,8 @@ void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 {
 	GFPU_WARN_ON(!gfpu_legal[c->owner][owner]);
 	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
+	if (c->owner != owner || c->vcpu != v)
+		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
 	c->owner = owner;
 	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
 }
@@ -83,9 +86,10 @@ void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
  */
 void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x)
 {
-	v->stats.saves += x.saves;
-	v->stats.restores += x.restores;
-	v->stats.bytes += x.bytes;
+	trace_gfpu_xfer(v, x.saves, x.restores, x.bytes);
+	v->stats->saves += x.saves;
+	v->stats->restores += x.restores;
+	v->stats->bytes += x.bytes;
 }
 
 /*
@@ -101,13 +105,16 @@ static void gfpu_revalidate(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	if (c->vcpu == v && gfpu_arch_still_live(v, c))
 		return;
 	if (c->vcpu == v)
-		v->stats.steals++;
+		v->stats->steals++;
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
-static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook)
+/* @arg: the hook's flag, for the trace (gfpu_trace.h). */
+static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook,
+			    unsigned int arg)
 {
-	v->stats.hooks[hook]++;
+	trace_gfpu_hook(v, hook, arg);
+	v->stats->hooks[hook]++;
 }
 
 /* === Public interface: lifecycle ====================================== */
@@ -127,12 +134,14 @@ static bool gfpu_vcpu_loaded(const struct gfpu_vcpu *v)
 	return false;
 }
 
-int gfpu_vcpu_init(struct gfpu_vcpu *v)
+int gfpu_vcpu_init(struct gfpu_vcpu *v, struct gfpu_stats *stats)
 {
 	int ret;
 
 	might_sleep();
+	v->stats = stats;
 	v->policy = gfpu_policy();
+	stats->policy = v->policy;
 	ret = gfpu_arch_vcpu_init(v);
 	if (ret)
 		return ret;
@@ -164,8 +173,9 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	might_sleep();
 	if (GFPU_WARN_ON(v->in_run || gfpu_vcpu_loaded(v)))
 		return -EINVAL;
-	gfpu_count_hook(v, GFPU_HOOK_RUN_ENTER);
 	v->policy = gfpu_policy();
+	v->stats->policy = v->policy;
+	gfpu_count_hook(v, GFPU_HOOK_RUN_ENTER, pid_changed);
 	ret = gfpu_arch_run_enter(v, pid_changed);
 	if (ret)
 		return ret;
@@ -180,7 +190,7 @@ void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 	GFPU_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(c->loaded);
-	gfpu_count_hook(v, GFPU_HOOK_LOAD);
+	gfpu_count_hook(v, GFPU_HOOK_LOAD, sched_in);
 	/* Pairs with the READ_ONCE() in gfpu_vcpu_loaded(). */
 	WRITE_ONCE(c->loaded, v);
 	gfpu_revalidate(v, c);
@@ -194,7 +204,7 @@ void gfpu_guest_enter(struct gfpu_vcpu *v)
 	GFPU_WARN_ON(!irqs_disabled());
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
-	gfpu_count_hook(v, GFPU_HOOK_GUEST_ENTER);
+	gfpu_count_hook(v, GFPU_HOOK_GUEST_ENTER, 0);
 	gfpu_revalidate(v, c);
 	gfpu_arch_guest_enter(v, c);
 	v->in_guest = true;
@@ -208,8 +218,8 @@ void gfpu_lazy_trap(struct gfpu_vcpu *v)
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
 	GFPU_WARN_ON(c->owner == GFPU_OWNER_GUEST);
-	gfpu_count_hook(v, GFPU_HOOK_LAZY_TRAP);
-	v->stats.traps++;
+	gfpu_count_hook(v, GFPU_HOOK_LAZY_TRAP, 0);
+	v->stats->traps++;
 	gfpu_arch_lazy_trap(v, c);
 	/*
 	 * The guest's state is live now, or the hardware handed the trap
@@ -225,7 +235,7 @@ void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags)
 	GFPU_WARN_ON(!irqs_disabled());
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
-	gfpu_count_hook(v, GFPU_HOOK_EXIT_SYNC);
+	gfpu_count_hook(v, GFPU_HOOK_EXIT_SYNC, exit_flags);
 	v->in_guest = false;
 	gfpu_arch_exit_sync(v, c, exit_flags);
 }
@@ -237,9 +247,9 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	GFPU_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
 	GFPU_WARN_ON(c->loaded != v || v->in_guest);
-	gfpu_count_hook(v, GFPU_HOOK_PUT);
+	gfpu_count_hook(v, GFPU_HOOK_PUT, sched_out);
 	if (sched_out && v->in_run)
-		v->stats.preempted++;
+		v->stats->preempted++;
 	gfpu_revalidate(v, c);
 	gfpu_arch_put(v, c, sched_out);
 	/*
@@ -256,7 +266,7 @@ void gfpu_run_exit(struct gfpu_vcpu *v)
 {
 	might_sleep();
 	GFPU_WARN_ON(!v->in_run || gfpu_vcpu_loaded(v));
-	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT);
+	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT, 0);
 	gfpu_arch_run_exit(v);
 	v->in_run = false;
 }
@@ -267,7 +277,7 @@ int gfpu_feature_change(struct gfpu_vcpu *v, const struct gfpu_feature *f)
 {
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
-	gfpu_count_hook(v, GFPU_HOOK_FEATURE);
+	gfpu_count_hook(v, GFPU_HOOK_FEATURE, 0);
 	return gfpu_arch_feature_change(v, f);
 }
 
@@ -288,7 +298,7 @@ int gfpu_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
-	gfpu_count_hook(v, GFPU_HOOK_GET);
+	gfpu_count_hook(v, GFPU_HOOK_GET, 0);
 	if (gfpu_arch_state_in_regs(id))
 		gfpu_flush_if_live(v);
 	return gfpu_arch_get_state(v, id, buf, size);
@@ -298,7 +308,7 @@ int gfpu_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
 	might_sleep();
 	GFPU_WARN_ON(v->in_guest);
-	gfpu_count_hook(v, GFPU_HOOK_SET);
+	gfpu_count_hook(v, GFPU_HOOK_SET, 0);
 	if (gfpu_arch_state_in_regs(id))
 		gfpu_flush_if_live(v);
 	return gfpu_arch_set_state(v, id, buf, size);
@@ -314,7 +324,7 @@ enum gfpu_owner gfpu_cpu_owner(void)
 
 const struct gfpu_stats *gfpu_vcpu_stats(const struct gfpu_vcpu *v)
 {
-	return &v->stats;
+	return v->stats;
 }
 
 unsigned int gfpu_policy(void)

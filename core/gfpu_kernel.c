@@ -25,6 +25,9 @@
 #include <linux/uaccess.h>
 #include "gfpu_core.h"
 
+#define CREATE_TRACE_POINTS
+#include "gfpu_trace.h"
+
 /* === Data ============================================================= */
 
 /*

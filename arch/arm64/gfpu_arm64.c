@@ -176,7 +176,7 @@ static int gfpu_arm64_set_vl(struct gfpu_vcpu *v, u64 vl)
 	ret = gfpu_arm64_hw_alloc_sve(v, vl);
 	if (ret)
 		return ret;
-	v->stats.reallocs++;
+	v->stats->reallocs++;
 	return 0;
 }
 

@@ -199,9 +199,9 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 	ret = gfpu_x86_hw_fpstate_grow(v, gfpu_x86_hw_fpstate_features(v) |
 				       missing);
 	if (ret == -ENOMEM)
-		v->stats.realloc_fails++;
+		v->stats->realloc_fails++;
 	else if (!ret)
-		v->stats.reallocs++;
+		v->stats->reallocs++;
 	return ret;
 }
 

@@ -119,7 +119,18 @@ enum gfpu_hook {
 
 /**
  * struct gfpu_stats - per-vCPU counters of the work the framework did
- * @hooks: calls per hook, indexed by &enum gfpu_hook.
+ * @hooks: calls per hook, indexed by &enum gfpu_hook; the same counters
+ *	by name below, for KVM's stats descriptors.
+ * @hook_run_enter: gfpu_run_enter() calls.
+ * @hook_load: gfpu_vcpu_load() calls.
+ * @hook_guest_enter: gfpu_guest_enter() calls.
+ * @hook_lazy_trap: gfpu_lazy_trap() calls.
+ * @hook_exit_sync: gfpu_exit_sync() calls.
+ * @hook_put: gfpu_vcpu_put() calls.
+ * @hook_run_exit: gfpu_run_exit() calls.
+ * @hook_feature: gfpu_feature_change() calls.
+ * @hook_get: gfpu_get_state() calls.
+ * @hook_set: gfpu_set_state() calls.
  * @saves: register-to-memory transfers the backend asked for.
  * @restores: memory-to-register transfers the backend asked for.
  * @bytes: bytes moved by those transfers.
@@ -129,12 +140,31 @@ enum gfpu_hook {
  * @steals: times the registers were found taken by the host (preemption,
  *	kernel-mode FP) when the core revalidated ownership.
  * @preempted: times the vCPU thread was scheduled out inside KVM_RUN.
+ * @policy: the GFPU_POLICY_* bits latched at the last run enter (a value,
+ *	not a counter).
  *
- * Updated only by the task that runs the vCPU, with preemption disabled;
- * readers (debugfs) take a racy snapshot.
+ * KVM embeds it in its per-vCPU &struct kvm_vcpu_stat as
+ * ``struct gfpu_stats gfpu;`` and lists GFPU_VCPU_STATS_DESC() in its
+ * stats descriptors, so the binary stats (KVM_GET_STATS_FD) and KVM's
+ * debugfs show every field as ``gfpu_<field>``.  Updated only by the task
+ * that runs the vCPU; readers take a racy snapshot, as of KVM's own stats.
  */
 struct gfpu_stats {
-	u64 hooks[GFPU_NR_HOOKS];
+	union {
+		u64 hooks[GFPU_NR_HOOKS];
+		struct {
+			u64 hook_run_enter;
+			u64 hook_load;
+			u64 hook_guest_enter;
+			u64 hook_lazy_trap;
+			u64 hook_exit_sync;
+			u64 hook_put;
+			u64 hook_run_exit;
+			u64 hook_feature;
+			u64 hook_get;
+			u64 hook_set;
+		};
+	};
 	u64 saves;
 	u64 restores;
 	u64 bytes;
@@ -143,14 +173,53 @@ struct gfpu_stats {
 	u64 realloc_fails;
 	u64 steals;
 	u64 preempted;
+	u64 policy;
 };
+
+/* One KVM stats descriptor for a field of &struct gfpu_stats. */
+#define GFPU_STATS_DESC(type, unit, field)				\
+{									\
+	STATS_DESC_COMMON(type, unit, KVM_STATS_BASE_POW10, 0, 1, 0),	\
+	.offset = offsetof(struct kvm_vcpu_stat, gfpu.field),		\
+	.name = "gfpu_" #field,						\
+}
+
+#define GFPU_STATS_DESC_COUNTER(field)					\
+	GFPU_STATS_DESC(KVM_STATS_TYPE_CUMULATIVE, KVM_STATS_UNIT_NONE, field)
+
+/*
+ * The descriptors of every field of &struct gfpu_stats, for KVM's
+ * kvm_vcpu_stats_desc[] (one per u64, in any order), as
+ * KVM_GENERIC_VCPU_STATS() lists KVM's generic ones.
+ */
+#define GFPU_VCPU_STATS_DESC()						\
+	GFPU_STATS_DESC_COUNTER(hook_run_enter),			\
+	GFPU_STATS_DESC_COUNTER(hook_load),				\
+	GFPU_STATS_DESC_COUNTER(hook_guest_enter),			\
+	GFPU_STATS_DESC_COUNTER(hook_lazy_trap),			\
+	GFPU_STATS_DESC_COUNTER(hook_exit_sync),			\
+	GFPU_STATS_DESC_COUNTER(hook_put),				\
+	GFPU_STATS_DESC_COUNTER(hook_run_exit),				\
+	GFPU_STATS_DESC_COUNTER(hook_feature),				\
+	GFPU_STATS_DESC_COUNTER(hook_get),				\
+	GFPU_STATS_DESC_COUNTER(hook_set),				\
+	GFPU_STATS_DESC_COUNTER(saves),					\
+	GFPU_STATS_DESC_COUNTER(restores),				\
+	GFPU_STATS_DESC(KVM_STATS_TYPE_CUMULATIVE, KVM_STATS_UNIT_BYTES, \
+			bytes),						\
+	GFPU_STATS_DESC_COUNTER(traps),					\
+	GFPU_STATS_DESC_COUNTER(reallocs),				\
+	GFPU_STATS_DESC_COUNTER(realloc_fails),				\
+	GFPU_STATS_DESC_COUNTER(steals),				\
+	GFPU_STATS_DESC_COUNTER(preempted),				\
+	GFPU_STATS_DESC(KVM_STATS_TYPE_INSTANT, KVM_STATS_UNIT_NONE, policy)
 
 /**
  * struct gfpu_vcpu - the framework's record of one vCPU
  * @policy: GFPU_POLICY_* bits latched at run enter.
  * @in_run: between gfpu_run_enter() and gfpu_run_exit().
  * @in_guest: between gfpu_guest_enter() and gfpu_exit_sync().
- * @stats: counters.
+ * @stats: its counters, which live in KVM's per-vCPU stats.
  * @arch: the backend's per-vCPU state (&struct gfpu_arch_vcpu in
  *	<gfpu/gfpu_ARCH.h>).
  *
@@ -168,7 +237,7 @@ struct gfpu_vcpu {
 	unsigned int policy;
 	bool in_run;
 	bool in_guest;
-	struct gfpu_stats stats;
+	struct gfpu_stats *stats;
 	struct gfpu_arch_vcpu arch;
 };
 
@@ -178,12 +247,13 @@ struct gfpu_vcpu {
  * gfpu_vcpu_init() - set up the framework's record of a new vCPU
  * @v: the record, embedded in KVM's vCPU (zeroed with it); the arch
  *	state KVM's vCPU creation sets up (x86: the guest fpstate) exists.
+ * @stats: where its counters go: ``&vcpu->stat.gfpu`` (zeroed with it).
  *
  * Context: process context, may sleep.
  * Return: 0, or a negative errno (-ENOMEM, or the backend's error) with
  * nothing to undo.
  */
-int gfpu_vcpu_init(struct gfpu_vcpu *v);
+int gfpu_vcpu_init(struct gfpu_vcpu *v, struct gfpu_stats *stats);
 
 /**
  * gfpu_vcpu_destroy() - tear down a record set up by gfpu_vcpu_init()

@@ -95,6 +95,7 @@ static void mount_filesystems(void)
 	mount_one("tmpfs", "/tmp", "tmpfs", 1);
 	mount_one("tmpfs", "/run", "tmpfs", 1);
 	mount_one("debugfs", "/sys/kernel/debug", "debugfs", 0);
+	mount_one("tracefs", "/sys/kernel/tracing", "tracefs", 0);
 	mount_one("hugetlbfs", "/dev/hugepages", "hugetlbfs", 0);
 }
 

@@ -1058,7 +1058,7 @@ void sim_reset(unsigned int config)
 	w.kvcpu.arch.has_sve = cfg->guest_vl;
 	w.kvcpu.arch.sve_max_vl = cfg->guest_vl;
 	w.v = &w.kvcpu.arch.gfpu;
-	i = gfpu_vcpu_init(w.v);
+	i = gfpu_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
 	if (i) {
 		model_fail("gfpu_vcpu_init: %d", i);
 		w.v = NULL;

@@ -778,7 +778,7 @@ void sim_reset(unsigned int config)
 		g->sstatus |= SR_VS_INITIAL;
 	}
 	w.v = &w.kvcpu.arch.gfpu;
-	ret = gfpu_vcpu_init(w.v);
+	ret = gfpu_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
 	if (ret) {
 		model_fail("gfpu_vcpu_init: %d", ret);
 		w.v = NULL;

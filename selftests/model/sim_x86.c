@@ -972,7 +972,7 @@ static void set_xfd_result(int ret, u64 val)
 static void check_enomem(int ret, u64 fails_before, const char *what)
 {
 	if (ret == -ENOMEM) {
-		if (w.v->stats.realloc_fails != fails_before + 1)
+		if (w.v->stats->realloc_fails != fails_before + 1)
 			model_fail("%s: -ENOMEM not counted in realloc_fails", what);
 	} else if (ret == -EFAULT) {
 		model_fail("%s: -EFAULT, a failed growth must be -ENOMEM", what);
@@ -987,7 +987,7 @@ static void check_enomem(int ret, u64 fails_before, const char *what)
 static void ev_u_restore(void)
 {
 	static u8 buf[16384];
-	u64 vals[NXF] = { 0 }, fails = w.v->stats.realloc_fails;
+	u64 vals[NXF] = { 0 }, fails = w.v->stats->realloc_fails;
 	u64 mask = image_mask() & g_cpuid() & ~(w.g_xfd & XFEATURE_MASK_XTILE_DATA);
 	u64 xcr0 = g_cpuid() & image_mask();
 	struct gfpu_feature xfd = { .kind = GFPU_FEAT_XFD };
@@ -1004,7 +1004,7 @@ static void ev_u_restore(void)
 		return;
 	}
 	set_image_result(mask, vals);
-	fails = w.v->stats.realloc_fails;
+	fails = w.v->stats->realloc_fails;
 	ret = kvm_set_xcr0(xcr0, false);
 	check_enomem(ret, fails, "restore: KVM_SET_XCRS");
 	if (ret == -ENOMEM)
@@ -1018,7 +1018,7 @@ static void ev_u_restore(void)
 	if (!g_has_xfd())
 		return;
 	xfd.value = w.g_xfd;
-	fails = w.v->stats.realloc_fails;
+	fails = w.v->stats->realloc_fails;
 	ret = gfpu_feature_change(w.v, &xfd);
 	check_enomem(ret, fails, "restore: KVM_SET_MSRS(XFD)");
 	if (ret && ret != -ENOMEM)
@@ -1119,7 +1119,7 @@ static void ev_u_setxfd(void)
 		.kind = GFPU_FEAT_XFD,
 		.value = w.g_xfd ^ XFEATURE_MASK_XTILE_DATA,
 	};
-	u64 fails = w.v->stats.realloc_fails;
+	u64 fails = w.v->stats->realloc_fails;
 	int ret = gfpu_feature_change(w.v, &f);
 
 	check_enomem(ret, fails, "KVM_SET_MSRS(XFD)");
@@ -1143,7 +1143,7 @@ static void ev_u_setxfd(void)
  */
 static void ev_u_setcpuid(void)
 {
-	u64 fails = w.v->stats.realloc_fails;
+	u64 fails = w.v->stats->realloc_fails;
 	int ret = kvm_set_cpuid(g_cpuid());
 
 	check_enomem(ret, fails, "KVM_SET_CPUID2");
@@ -1249,7 +1249,7 @@ static void ev_g_xsetbv(void)
 	int ret;
 
 	vm_exit(0);
-	fails = w.v->stats.realloc_fails;
+	fails = w.v->stats->realloc_fails;
 	ret = kvm_set_xcr0(val, true);
 	check_enomem(ret, fails, "XSETBV");
 	if (!ret) {
@@ -1277,7 +1277,7 @@ static void ev_g_wrxfd(void)
 		return;
 	}
 	vm_exit(0);
-	fails = w.v->stats.realloc_fails;
+	fails = w.v->stats->realloc_fails;
 	ret = gfpu_feature_change(w.v, &f);
 	check_enomem(ret, fails, "WRMSR(XFD)");
 	set_xfd_result(ret, f.value);
@@ -1383,7 +1383,7 @@ static void vcpu_create(unsigned int cfg)
 		model_fail("fpu_alloc_guest_fpstate failed");
 		return;
 	}
-	ret = gfpu_vcpu_init(w.v);
+	ret = gfpu_vcpu_init(w.v, &w.kvm.stat.gfpu);
 	if (ret) {
 		model_fail("gfpu_vcpu_init: %d", ret);
 		return;

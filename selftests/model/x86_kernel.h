@@ -118,8 +118,14 @@ struct kvm_vcpu_arch {
 	struct gfpu_vcpu gfpu;
 };
 
+/* KVM's per-vCPU stats: only the part gfpu owns. */
+struct kvm_vcpu_stat {
+	struct gfpu_stats gfpu;
+};
+
 struct kvm_vcpu {
 	struct kvm_vcpu_arch arch;
+	struct kvm_vcpu_stat stat;
 };
 
 /* arch/x86/kvm/x86.h */

@@ -177,8 +177,8 @@ static long run_vm(bool sve)
 	ksft_print_msg("%s vCPU%s: %lu rounds, %lu FP exits\n",
 		       sve ? "SVE" : "FP/SIMD", sve ? " at its maximum VL" : "",
 		       v.rounds, v.exits);
-	gfpu_print_stats();
-	steals = gfpu_stat("vcpu0", "steals");
+	gfpu_print_stats(loop.vcpu);
+	steals = gfpu_stat(loop.vcpu, "steals");
 	kvm_vm_free(vm);
 	return steals;
 }
@@ -249,8 +249,8 @@ int main(int argc, char *argv[])
 			 "torture stopped (period_us %ld, fires %ld, then %ld)\n",
 			 after.period_us, after.fires, later.fires);
 	if (steals < 0)
-		ksft_test_result_skip("gfpu: kernel-mode NEON took the vCPU's live registers: no %s (baseline kernel?)\n",
-				      GFPU_STATS_PATH);
+		ksft_test_result_skip("gfpu: kernel-mode NEON took the vCPU's live registers: %s (baseline kernel?)\n",
+				      GFPU_NO_STATS);
 	else
 		ksft_test_result(steals > 0,
 				 "gfpu: kernel-mode NEON took the vCPU's live registers (steals %ld)\n",

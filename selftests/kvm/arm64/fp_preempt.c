@@ -138,7 +138,7 @@ int main(int argc, char *argv[])
 		       cpu, SIGNAL_US, sve ? "yes" : "no");
 
 	gfpu_run_loop(&loop);
-	preempted = gfpu_preempt_end();
+	preempted = gfpu_preempt_end(loop.vcpu);
 	kvm_vm_free(vm);
 
 	gfpu_preempt_report(&loop, &guest_regs, &hammer_regs, &signal_regs,

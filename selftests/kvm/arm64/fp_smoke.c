@@ -146,13 +146,13 @@ static void policy_signature(void)
 	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &gpa));
 	/* The first run starts the guest; count from its first exit on. */
 	gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
-	have = gfpu_counters_read("vcpu0", &c0);
+	have = gfpu_counters_read(vcpu, &c0);
 	for (i = 0; i < SIG_RUNS; i++)
 		gfpu_run_expect_mmio(vcpu, gpa, SIG_NOFP);
-	gfpu_counters_read("vcpu0", &c1);
+	gfpu_counters_read(vcpu, &c1);
 	for (i = 0; i < SIG_RUNS; i++)
 		gfpu_run_expect_mmio(vcpu, gpa, SIG_FP);
-	gfpu_counters_read("vcpu0", &c2);
+	gfpu_counters_read(vcpu, &c2);
 	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
 		    "signature guest did not finish");
 	kvm_vm_free(vm);

@@ -449,7 +449,7 @@ int main(int argc, char *argv[])
 		    "%lu guest reports", reports);
 	ksft_print_msg("%lu KVM_RUNs, %lu long-phase exits, %lu migrations\n",
 		       host_runs, long_exits, migrations);
-	gfpu_hooks_read(&hooks);
+	gfpu_hooks_read(loop.vcpu, &hooks);
 	kvm_vm_free(vm);
 
 	gfpu_check_report(&guest_regs);

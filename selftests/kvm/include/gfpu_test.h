@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-/* The framework's counters; absent on a baseline kernel. */
-#define GFPU_STATS_PATH	"/sys/kernel/debug/gfpu/stats"
+/* Why a counter check skips: the baseline kernel has no gfpu stats. */
+#define GFPU_NO_STATS	"no gfpu_* stats in KVM_GET_STATS_FD"
 
 /* The framework's policy parameter, and its bits (include/gfpu/gfpu.h). */
 #define GFPU_POLICY_PATH		"/sys/module/gfpu/parameters/policy"
@@ -138,20 +138,22 @@ static inline void gfpu_check_report_or_skip(const struct gfpu_check *c,
 }
 
 /**
- * struct gfpu_counters - one vCPU's line of the framework's counters
+ * struct gfpu_counters - one vCPU's gfpu_* binary stats (KVM_GET_STATS_FD)
  * @policy: the policy bits the vCPU latched at its last KVM_RUN.
- * The others: the hook and event counters of the same names.
+ * The others: the counters of the same names; the hook counters from
+ * @run_enter to @set in &enum gfpu_hook order, every field a long.
  */
 struct gfpu_counters {
 	long policy;
-	long run_enter, load, guest_enter, lazy_trap, exit_sync, put;
+	long run_enter, load, guest_enter, lazy_trap, exit_sync, put, run_exit;
 	long feature, get, set;
-	long saves, restores, traps, preempted;
+	long saves, restores, bytes, traps, reallocs, realloc_fails;
+	long steals, preempted;
 };
 
 /**
  * struct gfpu_hooks - the framework's own count of what it did for vcpu0
- * @have: the stats file exists (not a baseline kernel).
+ * @have: the vCPU has gfpu_* stats (not a baseline kernel).
  * @run_enter, @guest_enter, @exit_sync: the hook counters.
  */
 struct gfpu_hooks {
@@ -171,8 +173,8 @@ static inline void gfpu_hooks_report(const struct gfpu_hooks *h,
 				 h->run_enter, h->guest_enter, h->exit_sync,
 				 runs);
 	else
-		ksft_test_result_skip("gfpu hooks: no %s (baseline kernel?)\n",
-				      GFPU_STATS_PATH);
+		ksft_test_result_skip("gfpu hooks: %s (baseline kernel?)\n",
+				      GFPU_NO_STATS);
 }
 
 /**
@@ -221,10 +223,10 @@ void gfpu_run_expect_mmio(struct kvm_vcpu *vcpu, vm_paddr_t gpa,
 			  uint64_t what);
 vm_vaddr_t gfpu_map_exit_page(struct kvm_vm *vm, vm_paddr_t *gpa);
 
-bool gfpu_print_stats(void);
-long gfpu_stat(const char *row, const char *field);
-void gfpu_hooks_read(struct gfpu_hooks *h);
-bool gfpu_counters_read(const char *row, struct gfpu_counters *c);
+bool gfpu_print_stats(struct kvm_vcpu *vcpu);
+long gfpu_stat(struct kvm_vcpu *vcpu, const char *field);
+void gfpu_hooks_read(struct kvm_vcpu *vcpu, struct gfpu_hooks *h);
+bool gfpu_counters_read(struct kvm_vcpu *vcpu, struct gfpu_counters *c);
 void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
 		       const struct gfpu_counters *b);
 long gfpu_policy_param(void);
@@ -305,7 +307,7 @@ void gfpu_hammer_stop(void);
 void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c);
 void gfpu_signals_stop(void);
 int gfpu_preempt_begin(struct gfpu_check *hammer);
-long gfpu_preempt_end(void);
+long gfpu_preempt_end(struct kvm_vcpu *vcpu);
 
 /*
  * The results of a run under preemption and signals: the guest's, the

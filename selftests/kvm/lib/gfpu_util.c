@@ -23,84 +23,114 @@
 #include "gfpu_test.h"
 #include "gfpu_regs.h"
 
-/**
- * gfpu_print_stats() - print the framework's counters as TAP diagnostics.
- *
- * Return: false when the stats file does not exist (a baseline kernel, or
- * no debugfs), true otherwise.
- */
-bool gfpu_print_stats(void)
-{
-	char line[256];
-	FILE *f;
+/* The framework's binary stats (KVM_GET_STATS_FD), by counter. */
+#define GFPU_FIELD(field, stat) { "gfpu_" stat, #field, \
+	offsetof(struct gfpu_counters, field) }
+static const struct {
+	const char *stat;	/* the kernel's name */
+	const char *field;	/* the field of struct gfpu_counters */
+	size_t offset;
+} gfpu_fields[] = {
+	GFPU_FIELD(policy, "policy"),
+	GFPU_FIELD(run_enter, "hook_run_enter"),
+	GFPU_FIELD(load, "hook_load"),
+	GFPU_FIELD(guest_enter, "hook_guest_enter"),
+	GFPU_FIELD(lazy_trap, "hook_lazy_trap"),
+	GFPU_FIELD(exit_sync, "hook_exit_sync"),
+	GFPU_FIELD(put, "hook_put"),
+	GFPU_FIELD(run_exit, "hook_run_exit"),
+	GFPU_FIELD(feature, "hook_feature"),
+	GFPU_FIELD(get, "hook_get"),
+	GFPU_FIELD(set, "hook_set"),
+	GFPU_FIELD(saves, "saves"),
+	GFPU_FIELD(restores, "restores"),
+	GFPU_FIELD(bytes, "bytes"),
+	GFPU_FIELD(traps, "traps"),
+	GFPU_FIELD(reallocs, "reallocs"),
+	GFPU_FIELD(realloc_fails, "realloc_fails"),
+	GFPU_FIELD(steals, "steals"),
+	GFPU_FIELD(preempted, "preempted"),
+};
 
-	f = fopen(GFPU_STATS_PATH, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		ksft_print_msg("gfpu stats: %s\n", line);
-	}
-	fclose(f);
-	return true;
+static long *gfpu_field(struct gfpu_counters *c, size_t i)
+{
+	return (long *)((char *)c + gfpu_fields[i].offset);
 }
 
 /**
- * gfpu_stat() - one counter from the framework's stats file.
- * @row: the row, e.g. "vcpu0" (the first live vCPU) or "retired".
- * @field: the counter, e.g. "run_enter".
+ * gfpu_counters_read() - the vCPU's gfpu_* counters, from its binary stats
+ * @vcpu: the vCPU.
+ * @c: filled in; a counter the kernel does not export reads -1.
  *
- * Return: its value, or -1 when the file, the row or the field is missing.
+ * Return: false when the kernel exports no gfpu_* stats (a baseline
+ * kernel) or not the latched policy and the run_enter hook count.
  */
-long gfpu_stat(const char *row, const char *field)
+bool gfpu_counters_read(struct kvm_vcpu *vcpu, struct gfpu_counters *c)
 {
-	char line[1024], key[64];
-	long val = -1;
-	size_t rl = strlen(row);
-	char *p;
-	FILE *f;
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *d;
+	int fd = vcpu_get_stats_fd(vcpu);
+	uint64_t val;
+	size_t i, j;
 
-	f = fopen(GFPU_STATS_PATH, "r");
-	if (!f)
-		return -1;
-	snprintf(key, sizeof(key), " %s=", field);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, row, rl) || line[rl] != ' ')
-			continue;
-		p = strstr(line, key);
-		if (p)
-			val = strtol(p + strlen(key), NULL, 10);
-		break;
+	for (i = 0; i < ARRAY_SIZE(gfpu_fields); i++)
+		*gfpu_field(c, i) = -1;
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+	for (j = 0; j < header.num_desc; j++) {
+		d = get_stats_descriptor(descs, j, &header);
+		for (i = 0; i < ARRAY_SIZE(gfpu_fields); i++) {
+			if (strcmp(d->name, gfpu_fields[i].stat))
+				continue;
+			read_stat_data(fd, &header, d, &val, 1);
+			*gfpu_field(c, i) = val;
+		}
 	}
-	fclose(f);
-	return val;
-}
-
-/**
- * gfpu_counters_read() - every counter of one row of the stats file.
- * @row: e.g. "vcpu0", the first live vCPU.
- * @c: filled in; a field the kernel does not print reads -1.
- *
- * Return: false when the file or the row is missing (a baseline kernel),
- * or the row has no latched policy.
- */
-bool gfpu_counters_read(const char *row, struct gfpu_counters *c)
-{
-	c->policy = gfpu_stat(row, "policy");
-	c->run_enter = gfpu_stat(row, "run_enter");
-	c->load = gfpu_stat(row, "load");
-	c->guest_enter = gfpu_stat(row, "guest_enter");
-	c->lazy_trap = gfpu_stat(row, "lazy_trap");
-	c->exit_sync = gfpu_stat(row, "exit_sync");
-	c->put = gfpu_stat(row, "put");
-	c->feature = gfpu_stat(row, "feature");
-	c->get = gfpu_stat(row, "get");
-	c->set = gfpu_stat(row, "set");
-	c->saves = gfpu_stat(row, "saves");
-	c->restores = gfpu_stat(row, "restores");
-	c->traps = gfpu_stat(row, "traps");
-	c->preempted = gfpu_stat(row, "preempted");
+	free(descs);
+	close(fd);
 	return c->policy >= 0 && c->run_enter >= 0;
+}
+
+/**
+ * gfpu_stat() - one of the vCPU's gfpu counters.
+ * @vcpu: the vCPU.
+ * @field: a field of &struct gfpu_counters, e.g. "guest_enter".
+ *
+ * Return: its value, or -1 when the kernel does not export it.
+ */
+long gfpu_stat(struct kvm_vcpu *vcpu, const char *field)
+{
+	struct gfpu_counters c;
+	size_t i;
+
+	gfpu_counters_read(vcpu, &c);
+	for (i = 0; i < ARRAY_SIZE(gfpu_fields); i++)
+		if (!strcmp(gfpu_fields[i].field, field))
+			return *gfpu_field(&c, i);
+	TEST_FAIL("no gfpu counter '%s'", field);
+	return -1;
+}
+
+/**
+ * gfpu_print_stats() - print the vCPU's gfpu counters as a TAP diagnostic.
+ * @vcpu: the vCPU.
+ *
+ * Return: false on a kernel without them (a baseline kernel).
+ */
+bool gfpu_print_stats(struct kvm_vcpu *vcpu)
+{
+	struct gfpu_counters c;
+	char line[512];
+	size_t i, n = 0;
+	bool have = gfpu_counters_read(vcpu, &c);
+
+	if (!have)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(gfpu_fields) && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%ld",
+			      gfpu_fields[i].stat, *gfpu_field(&c, i));
+	ksft_print_msg("vcpu %u stats:%s\n", vcpu->id, line);
+	return true;
 }
 
 /* @d = @a - @b, counter by counter; the policy is @a's. */
@@ -217,16 +247,20 @@ bool gfpu_migrate_every(unsigned long n, unsigned int every)
 }
 
 /**
- * gfpu_hooks_read() - print the framework's counters and read vcpu0's
- * hook counters, while the VM lives so that its vCPU is listed.
+ * gfpu_hooks_read() - print the vCPU's gfpu counters and read its hook
+ * counters.
+ * @vcpu: the vCPU.
  * @h: filled in; @h->have is false on a kernel without the framework.
  */
-void gfpu_hooks_read(struct gfpu_hooks *h)
+void gfpu_hooks_read(struct kvm_vcpu *vcpu, struct gfpu_hooks *h)
 {
-	h->have = gfpu_print_stats();
-	h->run_enter = gfpu_stat("vcpu0", "run_enter");
-	h->guest_enter = gfpu_stat("vcpu0", "guest_enter");
-	h->exit_sync = gfpu_stat("vcpu0", "exit_sync");
+	struct gfpu_counters c;
+
+	h->have = gfpu_print_stats(vcpu);
+	gfpu_counters_read(vcpu, &c);
+	h->run_enter = c.run_enter;
+	h->guest_enter = c.guest_enter;
+	h->exit_sync = c.exit_sync;
 }
 
 /* === Running a vCPU ==================================================== */
@@ -505,7 +539,7 @@ void gfpu_smoke_run(struct gfpu_smoke *s, struct kvm_vcpu *vcpu,
 	gfpu_run_loop(&loop);
 	ksft_print_msg("%lu syncs, %lu long-phase exits, %lu migrations, %lu KVM_RUNs\n",
 		       s->syncs, s->held_exits, s->migrations, s->host.runs);
-	gfpu_hooks_read(hooks);
+	gfpu_hooks_read(vcpu, hooks);
 }
 
 /* === Kernel-mode FPU torture =========================================== */
@@ -695,16 +729,17 @@ int gfpu_preempt_begin(struct gfpu_check *hammer)
 }
 
 /**
- * gfpu_preempt_end() - stop the signals and the hammer, print the
- * framework's counters; while the VM lives.
+ * gfpu_preempt_end() - stop the signals and the hammer, print the vCPU's
+ * gfpu counters.
+ * @vcpu: the vCPU.
  *
- * Return: how often vcpu0 was preempted inside KVM_RUN, -1 without the
+ * Return: how often it was preempted inside KVM_RUN, -1 without the
  * framework.
  */
-long gfpu_preempt_end(void)
+long gfpu_preempt_end(struct kvm_vcpu *vcpu)
 {
 	gfpu_signals_stop();
 	gfpu_hammer_stop();
-	gfpu_print_stats();
-	return gfpu_stat("vcpu0", "preempted");
+	gfpu_print_stats(vcpu);
+	return gfpu_stat(vcpu, "preempted");
 }

@@ -179,7 +179,7 @@ int main(int argc, char *argv[])
 		       (unsigned long)vb, host_v ? "yes" : "no");
 
 	gfpu_run_loop(&loop);
-	preempted = gfpu_preempt_end();
+	preempted = gfpu_preempt_end(loop.vcpu);
 	kvm_vm_free(vm);
 
 	gfpu_preempt_report(&loop, &guest_regs[0], &hammer_regs, &signal_regs,

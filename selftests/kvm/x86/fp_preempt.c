@@ -151,8 +151,8 @@ int main(int argc, char *argv[])
 		       cpu, SIGNAL_US);
 
 	gfpu_run_loop(&loop);
-	preempted = gfpu_preempt_end();
-	have_counters = gfpu_counters_read("vcpu0", &counters);
+	preempted = gfpu_preempt_end(loop.vcpu);
+	have_counters = gfpu_counters_read(loop.vcpu, &counters);
 	kvm_vm_free(vm);
 
 	gfpu_preempt_report(&loop, &guest_regs, &hammer_regs, &signal_regs,

@@ -750,10 +750,10 @@ static void test_plain(void)
 		case PL_START:
 			cur = uc.args[1];
 			/* The only live vCPU: the first row. */
-			e0 = gfpu_stat("vcpu0", "guest_enter");
+			e0 = gfpu_stat(vcpu, "guest_enter");
 			break;
 		case PL_LOOP_DONE:
-			e1 = gfpu_stat("vcpu0", "guest_enter");
+			e1 = gfpu_stat(vcpu, "guest_enter");
 			break;
 		case PL_LOW:
 			seen_low = uc.args[1];
@@ -773,8 +773,8 @@ static void test_plain(void)
 		       (unsigned long)seen_after, (unsigned long)xcr_low);
 	if (e0 < 0 || e1 < 0) {
 		snprintf(why, sizeof(why),
-			 "no gfpu counters in %s (baseline kernel?): whether it exits to KVM is not known",
-			 GFPU_STATS_PATH);
+			 "%s (baseline kernel?): whether it exits to KVM is not known",
+			 GFPU_NO_STATS);
 		ksft_test_result_skip("plain guest XSETBV: %s\n", why);
 	} else if (e1 - e0 < PLAIN_N) {
 		snprintf(why, sizeof(why),

@@ -587,8 +587,14 @@ struct kvm_vcpu_arch {
 
 #define kvm_arm_vcpu_sve_finalized(vcpu)	((vcpu)->arch.sve_finalized)
 
+/* KVM's per-vCPU stats: only the part gfpu owns. */
+struct kvm_vcpu_stat {
+	struct gfpu_stats gfpu;
+};
+
 struct kvm_vcpu {
 	struct kvm_vcpu_arch arch;
+	struct kvm_vcpu_stat stat;
 };
 
 #define __vcpu_sys_reg(v, r)	((v)->arch.ctxt.sys_regs[(r)])
