@@ -103,6 +103,12 @@ static void gfpu_riscv_unbind(struct gfpu_vcpu *v)
  * Restore every unit of the guest's that is not Off and not live yet,
  * after the host task's own save; @bind: host interrupts come on before
  * the guest runs.
+ *
+ * A unit the vCPU does not have is turned Off instead, so the guest's
+ * use of it traps: 6.12 resets only FS when userspace changes the ISA
+ * (ONE_REG ISA_EXT, before the first run), and a vCPU created with V
+ * and then denied it would keep VS Initial and run vector code on
+ * registers that nobody saves for it.
  */
 static void gfpu_riscv_restore(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 			       bool bind)
@@ -111,6 +117,8 @@ static void gfpu_riscv_restore(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 
 	gfpu_riscv_disarm(v);
 	for (u = GFPU_RISCV_FP; u < GFPU_RISCV_NR_UNITS; u++) {
+		if (!gfpu_riscv_hw_has(v, u))
+			gfpu_riscv_hw_set_status(v, u, GFPU_RISCV_OFF);
 		if (v->arch.live[u] ||
 		    gfpu_riscv_hw_status(v, u) == GFPU_RISCV_OFF)
 			continue;
