@@ -4,9 +4,9 @@
  * same story.
  *
  * With the gfpu trace events enabled (tracefs), one vCPU makes ROUNDS
- * exits to userspace (GUEST_SYNC), using FP between them where the arch
- * lets the guest do that portably (it does not need to: every design
- * moves state at KVM_RUN boundaries anyway).  Then:
+ * exits to userspace (GUEST_SYNC), writing an FP register before each,
+ * so that every design makes the guest's state live (arm64: a lazy trap
+ * per run).  Then:
  *
  *  - every hook's gfpu_hook events equal the growth of its
  *    gfpu_hook_<name> stat, and each carries the latched policy;
@@ -34,6 +34,7 @@
 #include "kvm_util.h"
 #include "kselftest.h"
 #include "gfpu_test.h"
+#include "gfpu_regs.h"
 
 #define ROUNDS		500
 #define NR_CPUS_MAX	64
@@ -57,8 +58,10 @@ static void guest_code(void)
 {
 	int i;
 
-	for (i = 0; i < ROUNDS; i++)
+	for (i = 0; i < ROUNDS; i++) {
+		gfpu_guest_fp_touch(i);
 		GUEST_SYNC(i);
+	}
 	GUEST_DONE();
 }
 

@@ -55,4 +55,10 @@ static inline long gfpu_syscall_holding(long nr, long a0, long a1, long a2,
 	return x0;
 }
 
+/* In the guest: use the FP unit (one register write), turning it on. */
+static inline void gfpu_guest_fp_touch(uint64_t v)
+{
+	asm volatile("fmov d0, %0" : : "r" (v) : "d0");
+}
+
 #endif /* SELFTEST_KVM_GFPU_REGS_ARM64_H */

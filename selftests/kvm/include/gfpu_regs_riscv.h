@@ -204,4 +204,12 @@ uint64_t gfpu_host_v_hold(uint64_t dom, uint64_t seed, unsigned long spin);
 uint64_t gfpu_host_v_discarded(void);
 void gfpu_contenders_use_v(void);
 
+/* In the guest: use the FP unit (one register write), turning it on. */
+static inline void gfpu_guest_fp_touch(uint64_t v)
+{
+	asm volatile("csrs sstatus, %0\n\t"
+		     "fmv.d.x f0, %1"
+		     : : "r" (SSTATUS_FS_INITIAL), "r" (v) : "f0");
+}
+
 #endif /* SELFTEST_KVM_GFPU_REGS_RISCV_H */

@@ -47,4 +47,10 @@ static inline long gfpu_syscall_holding(long nr, long a0, long a1, long a2,
 	return ret;
 }
 
+/* In the guest: use the FP unit (one register write), turning it on. */
+static inline void gfpu_guest_fp_touch(uint64_t v)
+{
+	asm volatile("movq %0, %%xmm0" : : "r" (v) : "xmm0");
+}
+
 #endif /* SELFTEST_KVM_GFPU_REGS_X86_H */

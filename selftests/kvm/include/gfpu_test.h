@@ -39,6 +39,36 @@ static inline uint64_t gfpu_pattern_word(uint64_t domain, uint64_t seed,
 	return z ^ (z >> 31);
 }
 
+enum gfpu_domain {
+	GFPU_DOM_GUEST = 1,	/* loaded by the guest itself */
+	GFPU_DOM_HOST_SET,	/* written into the guest by the host */
+	GFPU_DOM_HOST,		/* the host thread's own registers */
+	GFPU_DOM_LONG,		/* held by the guest across many exits */
+};
+
+/*
+ * Undo gfpu_pattern_word(): false if @v is no pattern word (a value
+ * nobody loaded), else its domain, seed and word.  For saying whose
+ * registers a context found in place of its own.
+ */
+static inline bool gfpu_pattern_decode(uint64_t v, uint64_t *domain,
+				       uint64_t *seed, unsigned int *word)
+{
+	uint64_t z = v;
+
+	z ^= (z >> 31) ^ (z >> 62);
+	z *= 0x319642b2d24d8ec3ull;	/* inverse of 0x94d049bb133111eb */
+	z ^= (z >> 27) ^ (z >> 54);
+	z *= 0x96de1b173f119089ull;	/* inverse of 0xbf58476d1ce4e5b9 */
+	z ^= (z >> 30) ^ (z >> 60);
+	z -= 0x9e3779b97f4a7c15ull;
+	*domain = z >> 48;
+	*seed = (z >> 8) & ((1ull << 40) - 1);
+	*word = z & 0xff;
+	/* Every test's domains are small numbers (the library's go to 6). */
+	return *domain >= GFPU_DOM_GUEST && *domain < 16 && *word < 64;
+}
+
 static inline void gfpu_pattern_fill(uint64_t *buf, unsigned int nwords,
 				     uint64_t domain, uint64_t seed)
 {
@@ -65,13 +95,6 @@ static inline uint64_t gfpu_pattern_diff(const uint64_t *buf,
 /* What an fp_smoke guest stores to its exit page: the phase it is in. */
 #define GFPU_EXIT_SHORT	1	/* one exit per iteration's pattern */
 #define GFPU_EXIT_LONG	2	/* one pattern held across many exits */
-
-enum gfpu_domain {
-	GFPU_DOM_GUEST = 1,	/* loaded by the guest itself */
-	GFPU_DOM_HOST_SET,	/* written into the guest by the host */
-	GFPU_DOM_HOST,		/* the host thread's own registers */
-	GFPU_DOM_LONG,		/* held by the guest across many exits */
-};
 
 /* === Host only, lib/gfpu_util.c ========================================= */
 #include <stdbool.h>
@@ -206,6 +229,8 @@ void gfpu_run_loop(struct gfpu_loop *l);
 void gfpu_sync_record(const struct ucall *uc, unsigned long n,
 		      struct gfpu_check *c);
 void gfpu_run_holding(struct gfpu_loop *l);
+void gfpu_print_stranger(const uint64_t *buf, unsigned int nwords,
+			 uint64_t domain, uint64_t seed);
 uint64_t gfpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 uint64_t gfpu_run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 bool gfpu_exit_io(struct kvm_vcpu *vcpu, uint16_t port);

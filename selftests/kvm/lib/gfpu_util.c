@@ -332,6 +332,34 @@ void gfpu_sync_record(const struct ucall *uc, unsigned long n,
 	gfpu_check_record(c, n, uc->args[1]);
 }
 
+/*
+ * Say what a context found in place of its pattern (@domain, @seed): the
+ * first wrong word of @buf, and whose pattern it is, if anyone's.
+ */
+void gfpu_print_stranger(const uint64_t *buf, unsigned int nwords,
+			 uint64_t domain, uint64_t seed)
+{
+	uint64_t d, s;
+	unsigned int i, w;
+
+	for (i = 0; i < nwords; i++) {
+		if (buf[i] == gfpu_pattern_word(domain, seed, i))
+			continue;
+		if (gfpu_pattern_decode(buf[i], &d, &s, &w))
+			ksft_print_msg("word %u: 0x%lx, word %u of domain %lu's pattern %lu (expected domain %lu's %lu)\n",
+				       i, (unsigned long)buf[i], w,
+				       (unsigned long)d, (unsigned long)s,
+				       (unsigned long)domain,
+				       (unsigned long)seed);
+		else
+			ksft_print_msg("word %u: 0x%lx, nobody's pattern (expected domain %lu's %lu)\n",
+				       i, (unsigned long)buf[i],
+				       (unsigned long)domain,
+				       (unsigned long)seed);
+		return;
+	}
+}
+
 /**
  * gfpu_run_holding() - KVM_RUN from inside an asm block that holds a host
  * pattern in the vector registers (gfpu_regs.h) across the syscall; the
@@ -353,6 +381,9 @@ void gfpu_run_holding(struct gfpu_loop *l)
 					   in, out);
 		gfpu_check_record(c, seed, gfpu_pattern_diff(out, GFPU_HOLD_REGS,
 							     GFPU_DOM_HOST, seed));
+		if (c->fails == 1 && c->first_seed == seed)
+			gfpu_print_stranger(out, GFPU_HOLD_WORDS, GFPU_DOM_HOST,
+					    seed);
 		l->eintr += ret == -EINTR;
 	} while (ret == -EINTR);
 
