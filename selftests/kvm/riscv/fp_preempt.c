@@ -156,6 +156,8 @@ int main(int argc, char *argv[])
 		.exit = loop_exit,
 		.sync = loop_sync,
 		.host = &host_regs,
+		/* 6.12's restore_fp_state() race (lib/gfpu_util.c). */
+		.sigreturn_race = true,
 	};
 	struct kvm_vm *vm;
 	long preempted;
@@ -163,7 +165,7 @@ int main(int argc, char *argv[])
 	int cpu, ncpus;
 
 	ksft_print_header();
-	ksft_set_plan(10);
+	ksft_set_plan(11);
 
 	host_v = gfpu_host_has_v();
 	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
