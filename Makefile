@@ -11,6 +11,9 @@
 #   make qemu ARCH=... [POLICY=...]
 #   make check-kernel           both arches, framework on and off
 #   make check-riscv            riscv64, framework on (each policy) and off
+#   make compare [COMPARE_ARCHES=...] [ROUNDS=n]
+#                               each design and 6.12 on the same workloads:
+#                               build/compare/compare.{md,csv}, SVG plots
 #   make run                    the main job: build, boot, summarise
 #   make test                   every test tier: model, then kernel
 #   make patch                  the framework as a patch series on stdout
@@ -30,6 +33,10 @@ check-mutants:
 kernel qemu boot initramfs selftests check-kernel check-riscv patch deps source jury-rig:
 	$(MAKE) -C kernel $@
 
+COMPARE_ARCHES ?= x86_64 arm64 riscv64
+compare:
+	scripts/compare.sh $(COMPARE_ARCHES)
+
 run:
 	scripts/run.sh
 
@@ -40,4 +47,4 @@ clean:
 	$(MAKE) -C selftests/model clean
 
 .PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv patch \
-	deps source jury-rig run test clean
+	deps source jury-rig compare run test clean

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Compare the designs in the running kernels: boot each design of each
+# arch, and unmodified 6.12, ROUNDS times, alternated, run the scenario
+# program (selftests/kvm/bench/compare.c) in each boot, and write
+# build/compare/compare.csv, compare.md and the SVG plots.
+#
+# Usage: scripts/compare.sh [ARCH...]    (default: x86_64 arm64 riscv64)
+# Environment: ROUNDS (default 3).
+#
+# Counters come from the framework's binary stats; the baseline has none
+# yet (its transfers need the counting patch of the instrumented
+# baseline), so its transfer columns are empty and only its time counts.
+# A boot whose raw result is newer than its kernel image and the scenario
+# program is not made again (delete build/compare/raw to redo them all).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/compare
+raw=$out/raw
+rounds=${ROUNDS:-3}
+arches=${*:-x86_64 arm64 riscv64}
+mkdir -p "$raw"
+t0=$(date +%s)
+
+# ARCH: DESIGN=FRAMEWORK:POLICY ...
+designs() {
+	case $1 in
+	x86_64) echo "run=y: loadput=y:loadput baseline=n:" ;;
+	arm64) echo "eager=y: lazy-host=y:lazy-host baseline=n:" ;;
+	riscv64) echo "eager=y: riscv-lazy=y:riscv-lazy baseline=n:" ;;
+	esac
+}
+
+list=$out/compare.list
+printf 'gfpu  compare  1200  gfpu/bench/compare\n' > "$list"
+
+# Build each kernel once, before any boot.
+for arch in $arches; do
+	for fw in y n; do
+		make --no-print-directory -C "$top/kernel" kernel initramfs \
+			ARCH="$arch" FRAMEWORK=$fw LIST="$list" QUIET=1 \
+			> "$raw/build-$arch-$fw.log" 2>&1 ||
+			{ echo "[compare] $arch FRAMEWORK=$fw: build failed (see $raw/build-$arch-$fw.log)"; exit 1; }
+	done
+done
+
+kobj() { echo "$top/.cache/build/$1-$([ "$2" = y ] && echo fw || echo base)"; }
+kimage() {
+	case $1 in
+	x86_64) echo arch/x86/boot/bzImage ;;
+	arm64) echo arch/arm64/boot/Image ;;
+	riscv64) echo arch/riscv/boot/Image ;;
+	esac
+}
+
+boots=0
+for r in $(seq 1 "$rounds"); do
+	for arch in $arches; do
+		read -r -a ds <<< "$(designs "$arch")"
+		# Alternate: each round starts one design later.
+		n=${#ds[@]}
+		for k in $(seq 0 $((n - 1))); do
+			d=${ds[$(( (k + r - 1) % n ))]}
+			name=${d%%=*} spec=${d#*=}
+			fw=${spec%%:*} policy=${spec#*:}
+			f=$raw/$arch-$name-$r.txt
+			ko=$(kobj "$arch" "$fw")
+			if [ -s "$f" ] && [ "$f" -nt "$ko/$(kimage "$arch")" ] &&
+			   [ "$f" -nt "$ko/gfpu-selftests/gfpu/bench/compare" ]; then
+				echo "[compare] $arch $name round $r: kept"
+				continue
+			fi
+			t1=$(date +%s)
+			make --no-print-directory -C "$top/kernel" boot ARCH="$arch" \
+				FRAMEWORK="$fw" POLICY="$policy" LIST="$list" \
+				QUIET=1 > "$f.log" 2>&1
+			grep -o 'compare: scenario=.*' "$f.log" > "$f.tmp"
+			if [ "$(wc -l < "$f.tmp")" -lt 1 ]; then
+				echo "[compare] $arch $name round $r: no results (see $f.log)"
+				rm -f "$f.tmp"
+				exit 1
+			fi
+			mv "$f.tmp" "$f"
+			boots=$((boots + 1))
+			echo "[compare] $arch $name round $r: $(wc -l < "$f") scenarios ($(( $(date +%s) - t1 ))s)"
+		done
+	done
+done
+
+# One row per arch, scenario, design: medians over the rounds.
+csv=$out/compare.csv
+echo "arch,scenario,design,saves,restores,bytes,exits,ns_per_exit,oracle_saves,oracle_restores" > "$csv"
+for f in "$raw"/*-[0-9]*.txt; do
+	b=$(basename "$f" .txt)
+	sed "s/^/$b /" "$f"
+done | awk '
+function kv(s, k,  i, a, n) {
+	n = split(s, a, /[ =]/)
+	for (i = 1; i < n; i++) if (a[i] == k) return a[i + 1]
+	return ""
+}
+function median(list,  a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+		t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+	}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	split($1, p, "-"); arch = p[1]; round = p[length(p)]
+	design = substr($1, length(arch) + 2, length($1) - length(arch) - length(round) - 2)
+	sc = kv($0, "scenario"); key = arch SUBSEP sc SUBSEP design
+	keys[key] = 1
+	e = kv($0, "exits"); ns[key] = ns[key] " " kv($0, "ns") / e
+	exits[key] = e
+	sv[key] = sv[key] " " kv($0, "saves"); rs[key] = rs[key] " " kv($0, "restores")
+	by[key] = by[key] " " kv($0, "bytes")
+}
+END {
+	for (k in keys) {
+		split(k, q, SUBSEP)
+		s = median(sv[k]); r = median(rs[k]); b = median(by[k])
+		if (s < 0) { s = ""; r = ""; b = "" }
+		printf "%s,%s,%s,%s,%s,%s,%s,%.0f,,\n", q[1], q[2], q[3], s, r, b, exits[k], median(ns[k])
+	}
+}' | sort >> "$csv"
+
+# Time per exit against the baseline, per round: median and spread.
+ratios=$out/ratios.txt
+for f in "$raw"/*-[0-9]*.txt; do
+	b=$(basename "$f" .txt)
+	sed "s/^/$b /" "$f"
+done | awk '
+function kv(s, k,  i, a, n) {
+	n = split(s, a, /[ =]/)
+	for (i = 1; i < n; i++) if (a[i] == k) return a[i + 1]
+	return ""
+}
+{
+	split($1, p, "-"); arch = p[1]; round = p[length(p)]
+	design = substr($1, length(arch) + 2, length($1) - length(arch) - length(round) - 2)
+	sc = kv($0, "scenario")
+	t[arch SUBSEP sc SUBSEP design SUBSEP round] = kv($0, "ns") / kv($0, "exits")
+	d[arch SUBSEP design] = 1; s[arch SUBSEP sc] = 1; rr[round] = 1
+}
+END {
+	for (as in s) for (ad in d) {
+		split(as, x, SUBSEP); split(ad, y, SUBSEP)
+		if (x[1] != y[1] || y[2] == "baseline") continue
+		list = ""
+		for (r in rr) {
+			f = t[x[1] SUBSEP x[2] SUBSEP y[2] SUBSEP r]
+			g = t[x[1] SUBSEP x[2] SUBSEP "baseline" SUBSEP r]
+			if (f != "" && g > 0) list = list " " f / g
+		}
+		print x[1], x[2], y[2], list
+	}
+}' | sort > "$ratios"
+
+md=$out/compare.md
+{
+	echo "# gfpu design comparison"
+	echo
+	echo "$(date -u +%Y-%m-%d), $rounds rounds, boots alternated; per-exit time is the"
+	echo "median over rounds; the ratio is the framework's time over the baseline's"
+	echo "in the same round, median [min, max]. Transfers are per batch (medians),"
+	echo "from the framework's binary stats; the baseline's need the instrumented"
+	echo "baseline (not yet built), the oracle the model replay (not yet built)."
+	for arch in $arches; do
+		echo
+		echo "## $arch"
+		echo
+		echo "| scenario | design | exits | saves | restores | bytes | ns/exit | ratio [min, max] |"
+		echo "|---|---|---|---|---|---|---|---|"
+		grep "^$arch," "$csv" | while IFS=, read -r a sc d s r b e ns _ _; do
+			rt=$(awk -v a="$a" -v sc="$sc" -v d="$d" '$1 == a && $2 == sc && $3 == d {
+				n = NF - 3; for (i = 4; i <= NF; i++) v[i - 3] = $i
+				for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+				m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+				printf "%.2f [%.2f, %.2f]", m, v[1], v[n] }' "$ratios")
+			echo "| $sc | $d | $e | ${s:--} | ${r:--} | ${b:--} | $ns | ${rt:--} |"
+		done
+	done
+} > "$md"
+
+# Plots: transfers per exit, and the time ratio with its spread.
+if command -v gnuplot > /dev/null; then
+	for arch in $arches; do
+		grep "^$arch," "$csv" | awk -F, '$4 != "" { print $2, $3, ($4 + $5) / $7 }' \
+			> "$out/$arch-transfers.dat"
+		awk -v a="$arch" '$1 == a {
+			n = NF - 3; min = 1e9; max = 0; s = 0
+			for (i = 4; i <= NF; i++) { s += $i; if ($i < min) min = $i; if ($i > max) max = $i }
+			if (n) print $2 "/" $3, s / n, min, max }' "$ratios" > "$out/$arch-ratio.dat"
+		gnuplot <<-GP 2> /dev/null
+		set terminal svg size 900,420
+		set output "$out/$arch-transfers.svg"
+		set title "$arch: transfers (saves + restores) per exit"
+		set style data histogram
+		set style fill solid 0.6
+		set xtics rotate by -30
+		plot "$out/$arch-transfers.dat" using 3:xtic(stringcolumn(1)."/".stringcolumn(2)) notitle
+		set output "$out/$arch-ratio.svg"
+		set title "$arch: time per exit, framework / baseline (mean, min-max over rounds)"
+		set style data yerrorbars
+		plot "$out/$arch-ratio.dat" using 0:2:3:4:xtic(1) notitle, 1 notitle
+		GP
+	done
+fi
+
+echo "[compare] $boots boots, $(( $(date +%s) - t0 ))s; $csv, $md"

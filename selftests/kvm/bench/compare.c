@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * compare - the design comparison's workloads, on any kernel.
+ *
+ * Each scenario runs vCPUs that exit to userspace (GUEST_SYNC) EXITS
+ * times each, with the host doing something between or during the runs,
+ * and prints one line:
+ *
+ *   compare: scenario=NAME vcpus=N exits=E ns=T saves=S restores=R bytes=B traps=P
+ *
+ * E is the exits of all vCPUs, T the wall time of the whole batch in
+ * nanoseconds (CLOCK_MONOTONIC), S, R, B, P the growth of the vCPUs'
+ * gfpu_saves, gfpu_restores, gfpu_bytes and gfpu_traps binary stats
+ * (-1 on a kernel without gfpu).  scripts/compare.sh boots each design
+ * and the baseline, alternated, and builds the tables from these lines.
+ *
+ * Scenarios: exit_idle and exit_busy (the guest does not / does write an
+ * FP register before each exit); vmm_fp (the VMM uses FP between runs);
+ * preempt_fp and preempt_nofp (a thread that does / does not use FP
+ * shares the vCPU thread's CPU); kfpu (kernel-mode FP in a softirq,
+ * the torture timer, where the kernel has it); signal_fp (SIGUSR1 every
+ * SIGNAL_US, its handler uses FP); migrate (the vCPU thread moves to the
+ * next CPU every MIGRATE_EVERY exits); overcommit (4 vCPU threads on 2
+ * CPUs, busy guests).  Not a test: each scenario passes if it ran.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvm_util.h"
+#include "kselftest.h"
+#include "gfpu_test.h"
+#include "gfpu_regs.h"
+
+#define EXITS		2000	/* per vCPU and scenario */
+#define SIGNAL_US	1000
+#define TORTURE_US	200
+#define MIGRATE_EVERY	50
+#define MAX_VCPUS	4
+
+struct scenario;
+
+struct bench {
+	const struct scenario *s;
+	struct kvm_vcpu *vcpu[MAX_VCPUS];
+	unsigned int nr;
+	bool busy;
+};
+
+struct scenario {
+	const char *name;
+	unsigned int vcpus;
+	bool busy;
+	/* Set up around the batch, on the thread that runs vCPU 0. */
+	bool (*start)(struct bench *b);
+	void (*stop)(struct bench *b);
+	/* Between two runs of vCPU 0. */
+	void (*between)(struct bench *b, unsigned long i);
+};
+
+static void guest_code(uint64_t busy)
+{
+	uint64_t i;
+
+	for (i = 0;; i++) {
+		if (busy)
+			gfpu_guest_fp_touch(i);
+		GUEST_SYNC(i);
+	}
+}
+
+static void run_one(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC,
+		    "vCPU %u did not sync", vcpu->id);
+}
+
+/* === What the host does ================================================ */
+
+static volatile double vmm_acc = 1.0;
+
+static void vmm_fp(struct bench *b, unsigned long i)
+{
+	vmm_acc = vmm_acc * 1.000001 + (double)i;
+}
+
+static void migrate(struct bench *b, unsigned long i)
+{
+	gfpu_migrate_every(i, MIGRATE_EVERY);
+}
+
+static struct gfpu_check contender = { .name = "contender" };
+static volatile int spinner_stop;
+static pthread_t spinner;
+
+/* Shares the CPU and never touches FP: integer work, then yield. */
+static void *spin_nofp(void *arg)
+{
+	unsigned long x = 0;
+	int i;
+
+	while (!spinner_stop) {
+		for (i = 0; i < 1000; i++)
+			x = x * 31 + i;
+		sched_yield();
+	}
+	return (void *)x;
+}
+
+static bool preempt_fp_start(struct bench *b)
+{
+	gfpu_preempt_begin(&contender);
+	return true;
+}
+
+static void preempt_fp_stop(struct bench *b)
+{
+	gfpu_hammer_stop();
+}
+
+static bool preempt_nofp_start(struct bench *b)
+{
+	TEST_ASSERT(gfpu_pin_first_cpu() >= 0, "cannot pin");
+	spinner_stop = 0;
+	TEST_ASSERT(!pthread_create(&spinner, NULL, spin_nofp, NULL),
+		    "pthread_create");
+	return true;
+}
+
+static void preempt_nofp_stop(struct bench *b)
+{
+	spinner_stop = 1;
+	pthread_join(spinner, NULL);
+}
+
+static bool kfpu_start(struct bench *b)
+{
+	return !gfpu_torture_set(TORTURE_US);
+}
+
+static void kfpu_stop(struct bench *b)
+{
+	gfpu_torture_set(0);
+}
+
+static bool signal_start(struct bench *b)
+{
+	gfpu_signals_start(SIGNAL_US, &contender);
+	return true;
+}
+
+static void signal_stop(struct bench *b)
+{
+	gfpu_signals_stop();
+}
+
+static bool migrate_start(struct bench *b)
+{
+	return gfpu_migrate_init() >= 2;
+}
+
+static const struct scenario scenarios[] = {
+	{ "exit_idle", 1, false },
+	{ "exit_busy", 1, true },
+	{ "vmm_fp", 1, true, .between = vmm_fp },
+	{ "preempt_fp", 1, true, preempt_fp_start, preempt_fp_stop },
+	{ "preempt_nofp", 1, true, preempt_nofp_start, preempt_nofp_stop },
+	{ "kfpu", 1, true, kfpu_start, kfpu_stop },
+	{ "signal_fp", 1, true, signal_start, signal_stop },
+	{ "migrate", 1, true, migrate_start, .between = migrate },
+	{ "overcommit", 4, true },
+};
+
+/* === Running a batch =================================================== */
+
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+	int i;
+
+	for (i = 0; i < EXITS; i++)
+		run_one(vcpu);
+	return NULL;
+}
+
+static void counters_sum(struct bench *b, struct gfpu_counters *sum)
+{
+	struct gfpu_counters c;
+	unsigned int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < b->nr; i++) {
+		if (!gfpu_counters_read(b->vcpu[i], &c)) {
+			sum->saves = sum->restores = sum->bytes = -1;
+			sum->traps = -1;
+			return;
+		}
+		sum->saves += c.saves;
+		sum->restores += c.restores;
+		sum->bytes += c.bytes;
+		sum->traps += c.traps;
+	}
+}
+
+static long delta(long after, long before)
+{
+	return after < 0 || before < 0 ? -1 : after - before;
+}
+
+static void run_batch(struct bench *b)
+{
+	const struct scenario *s = b->s;
+	struct gfpu_counters c0, c1;
+	pthread_t threads[MAX_VCPUS];
+	struct timespec t0, t1;
+	unsigned int v;
+	unsigned long i;
+	long ns;
+
+	counters_sum(b, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (v = 1; v < b->nr; v++)
+		TEST_ASSERT(!pthread_create(&threads[v], NULL, vcpu_thread,
+					    b->vcpu[v]), "pthread_create");
+	for (i = 0; i < EXITS; i++) {
+		run_one(b->vcpu[0]);
+		if (s->between)
+			s->between(b, i);
+	}
+	for (v = 1; v < b->nr; v++)
+		pthread_join(threads[v], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	counters_sum(b, &c1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec;
+	ksft_print_msg("compare: scenario=%s vcpus=%u exits=%lu ns=%ld saves=%ld restores=%ld bytes=%ld traps=%ld\n",
+		       s->name, b->nr, (unsigned long)EXITS * b->nr, ns,
+		       delta(c1.saves, c0.saves),
+		       delta(c1.restores, c0.restores),
+		       delta(c1.bytes, c0.bytes), delta(c1.traps, c0.traps));
+}
+
+static void run_scenario(const struct scenario *s)
+{
+	struct bench b = { .s = s, .nr = s->vcpus, .busy = s->busy };
+	struct kvm_vm *vm;
+	cpu_set_t all;
+	unsigned int v;
+
+	TEST_ASSERT(!sched_getaffinity(0, sizeof(all), &all), "affinity");
+	vm = vm_create_with_vcpus(b.nr, guest_code, b.vcpu);
+	for (v = 0; v < b.nr; v++) {
+		vcpu_args_set(b.vcpu[v], 1, (uint64_t)b.busy);
+		run_one(b.vcpu[v]);	/* the first exit: the guest is up */
+	}
+	if (s->start && !s->start(&b)) {
+		ksft_test_result_skip("%s: not available on this kernel\n",
+				      s->name);
+	} else {
+		run_batch(&b);
+		if (s->stop)
+			s->stop(&b);
+		ksft_test_result_pass("%s\n", s->name);
+	}
+	/* Undo pinning and migration for the next scenario. */
+	sched_setaffinity(0, sizeof(all), &all);
+	kvm_vm_free(vm);
+}
+
+int main(void)
+{
+	size_t i;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(scenarios));
+	ksft_print_msg("compare: policy=%ld exits_per_vcpu=%d\n",
+		       gfpu_policy_param(), EXITS);
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		run_scenario(&scenarios[i]);
+	ksft_finished();
+}
