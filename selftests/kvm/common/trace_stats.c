@@ -203,9 +203,9 @@ int main(void)
 	size_t i;
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(hooks) + 4);
 	if (!trace_find())
 		ksft_exit_skip("no tracefs with gfpu events (baseline kernel, or no tracing)\n");
+	ksft_set_plan(ARRAY_SIZE(hooks) + 4);
 	run_traced(&c0, &c1, &t);
 	gfpu_counters_sub(&d, &c1, &c0);
 	ksft_print_msg("%ld event lines, %ld lost; %ld ownership changes\n",
