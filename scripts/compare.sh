@@ -184,7 +184,11 @@ md=$out/compare.md
 	done
 } > "$md"
 
-# Plots: transfers per exit, and the time ratio with its spread.
+# Plots: transfers per exit, and the time ratio with its spread
+# (gnuplot from Debian's gnuplot-nox, installed here when missing).
+command -v gnuplot > /dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox > /dev/null 2>&1 ||
+	echo "[compare] no gnuplot: no plots"
 if command -v gnuplot > /dev/null; then
 	for arch in $arches; do
 		grep "^$arch," "$csv" | awk -F, '$4 != "" { print $2, $3, ($4 + $5) / $7 }' \
