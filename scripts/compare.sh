@@ -88,13 +88,17 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 
+# Every raw result line, prefixed with its boot (ARCH-DESIGN-ROUND).
+rawlines() {
+	for f in "$raw"/*-[0-9]*.txt; do
+		sed "s/^/$(basename "$f" .txt) /" "$f"
+	done
+}
+
 # One row per arch, scenario, design: medians over the rounds.
 csv=$out/compare.csv
 echo "arch,scenario,design,saves,restores,bytes,exits,ns_per_exit,oracle_saves,oracle_restores" > "$csv"
-for f in "$raw"/*-[0-9]*.txt; do
-	b=$(basename "$f" .txt)
-	sed "s/^/$b /" "$f"
-done | awk '
+rawlines | awk '
 function kv(s, k,  i, a, n) {
 	n = split(s, a, /[ =]/)
 	for (i = 1; i < n; i++) if (a[i] == k) return a[i + 1]
@@ -128,10 +132,7 @@ END {
 
 # Time per exit against the baseline, per round: median and spread.
 ratios=$out/ratios.txt
-for f in "$raw"/*-[0-9]*.txt; do
-	b=$(basename "$f" .txt)
-	sed "s/^/$b /" "$f"
-done | awk '
+rawlines | awk '
 function kv(s, k,  i, a, n) {
 	n = split(s, a, /[ =]/)
 	for (i = 1; i < n; i++) if (a[i] == k) return a[i + 1]
