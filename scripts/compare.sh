@@ -45,7 +45,10 @@ for arch in $arches; do
 	done
 done
 
-kobj() { echo "$top/.cache/build/$1-$([ "$2" = y ] && echo fw || echo base)"; }
+kobj() {
+	if [ "$2" = y ]; then echo "$top/.cache/build/$1-fw"
+	else echo "$top/.cache/base/build/$1-base"; fi
+}
 kimage() {
 	case $1 in
 	x86_64) echo arch/x86/boot/bzImage ;;

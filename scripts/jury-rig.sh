@@ -8,7 +8,7 @@
 #      project root has a Kconfig);
 #   3. the hook patches kernel/patches/6.12/*.patch, in name order.
 #
-# With --baseline, the same in a second tree, .cache/linux-source-6.12-base,
+# With --baseline, the same in a second tree, .cache/base/linux-source-6.12,
 # but without step 3: unmodified 6.12 KVM, with only the test-only module
 # (GFPU_KFPU_TORTURE) reachable through the inserts, so that the baseline
 # kernel runs the same selftests.
@@ -38,7 +38,7 @@ die() { echo "jury-rig: error: $*" >&2; exit 1; }
 baseline=0
 if [ "${1:-}" = "--baseline" ]; then
 	baseline=1
-	export KERNEL_SRC=${KERNEL_SRC:-$top/.cache/linux-source-6.12-base}
+	export KERNEL_SRC=${KERNEL_SRC:-$top/.cache/base/linux-source-6.12}
 fi
 
 src=$("$top/scripts/kernel-source.sh" | tail -n 1)
