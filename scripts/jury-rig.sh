@@ -6,12 +6,15 @@
 #      include/gfpu -> virt/gfpu/include/gfpu (the public headers);
 #   2. the Kconfig "source" lines and the virt/Makefile line (only once the
 #      project root has a Kconfig);
-#   3. the hook patches kernel/patches/6.12/*.patch, in name order.
+#   3. the instrumentation, kernel/patches/6.12-count/*.patch (counting
+#      only: FP register transfers at the primitives, as KVM stats), then
+#      the hook patches kernel/patches/6.12/*.patch, each in name order.
 #
 # With --baseline, the same in a second tree, .cache/base/linux-source-6.12,
-# but without step 3: unmodified 6.12 KVM, with only the test-only module
-# (GFPU_KFPU_TORTURE) reachable through the inserts, so that the baseline
-# kernel runs the same selftests.
+# but with only the instrumentation of step 3: unmodified 6.12 KVM, with
+# only the test-only module (GFPU_KFPU_TORTURE) reachable through the
+# inserts, so that the baseline kernel runs the same selftests and counts
+# its transfers the same way.
 #
 # Idempotent. A stamp next to the tree records a hash of everything that
 # decides the edits (the series, the insert rules, whether the inserts are
@@ -30,6 +33,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/scripts/integrate.sh"
 
 series_dir="$top/kernel/patches/6.12"
+count_dir="$top/kernel/patches/6.12-count"
 
 t0=$(date +%s)
 step() { printf '[jury-rig %4ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
@@ -44,12 +48,11 @@ fi
 src=$("$top/scripts/kernel-source.sh" | tail -n 1)
 stamp="$src.jury-rigged"
 
+shopt -s nullglob
+counting=("$count_dir"/*.patch)
 patches=()
-if [ "$baseline" -eq 0 ]; then
-	shopt -s nullglob
-	patches=("$series_dir"/*.patch)
-	shopt -u nullglob
-fi
+[ "$baseline" -eq 1 ] || patches=("$series_dir"/*.patch)
+shopt -u nullglob
 
 inserts=0
 if [ -f "$top/Kconfig" ]; then
@@ -62,7 +65,7 @@ fi
 want=$( {
 	echo "inserts=$inserts baseline=$baseline"
 	cat "$top/scripts/integrate.sh"
-	for p in "${patches[@]}"; do
+	for p in "${counting[@]}" "${patches[@]}"; do
 		echo "patch $(basename "$p")"
 		cat "$p"
 	done
@@ -106,8 +109,8 @@ if [ "$inserts" -eq 1 ]; then
 	step "inserted: $(echo "$new_files" | tr '\n' ' ')"
 fi
 
-# 3. The series.
-for p in "${patches[@]}"; do
+# 3. The instrumentation, then the series.
+for p in "${counting[@]}" "${patches[@]}"; do
 	step "patch -p1 < ${p#"$top"/}"
 	patch -p1 -s -N -d "$src" < "$p" ||
 		die "${p#"$top"/} does not apply to $(basename "$src"); the tree is left as it is and is unpacked again on the next run"
@@ -116,8 +119,10 @@ if [ "$baseline" -eq 1 ]; then
 	step "baseline: hook patches not applied"
 elif [ "${#patches[@]}" -eq 0 ]; then
 	step "patch series empty: nothing to apply"
-else
-	new_files=$(printf '%s\n%s\n' "$new_files" "$(gfpu_patch_files "${patches[@]}")")
+fi
+if [ "$(( ${#counting[@]} + ${#patches[@]} ))" -gt 0 ]; then
+	new_files=$(printf '%s\n%s\n' "$new_files" \
+		"$(gfpu_patch_files "${counting[@]}" "${patches[@]}")")
 fi
 
 # Make Kbuild see every file the old or the new edits touched.

@@ -49,11 +49,30 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return (c->owner == GFPU_OWNER_GUEST) == v->arch.swapped;
 }
 
+/*
+ * The host saves the current fpstate's registers behind gfpu's back: the
+ * context switch at a sched_out (switch_fpu_prepare()) and kernel-mode FP
+ * in an interrupt (kernel_fpu_begin()).  Each saves only while
+ * TIF_NEED_FPU_LOAD is clear and leaves it set until the next restore, so
+ * at most one such save falls between two points where gfpu saw the
+ * registers live.  gfpu counts it with its own transfers, so that the
+ * stats are every transfer made while the vCPU is loaded: at a sched_out
+ * put (the switch that follows saves what is live), or at the next hook
+ * that finds the registers gone.
+ */
+static void gfpu_x86_look(struct gfpu_vcpu *v)
+{
+	if (v->arch.host_live && !gfpu_x86_hw_regs_live())
+		gfpu_count_xfer(v, gfpu_x86_hw_host_save());
+	v->arch.host_live = gfpu_x86_hw_regs_live();
+}
+
 /* Interrupts on: from a vcpu load, or a sched_in's. */
 static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	gfpu_count_xfer(v, gfpu_x86_hw_swap_in(v));
 	v->arch.swapped = true;
+	v->arch.host_live = true;
 	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 }
 
@@ -69,11 +88,14 @@ static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 	else
 		gfpu_count_xfer(v, gfpu_x86_hw_swap_out(v));
 	v->arch.swapped = false;
+	v->arch.host_live = true;
 	gfpu_set_owner(c, GFPU_OWNER_HOST, v);
 }
 
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
+	/* Saves before the load are not the vCPU's. */
+	v->arch.host_live = gfpu_x86_hw_regs_live();
 	if (!v->in_run || v->arch.swapped)
 		return;
 	/* Once per run (commit f775b13eedee), or at every load (before it). */
@@ -83,22 +105,29 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 
 void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 {
-	if (!v->in_run || !v->arch.swapped)
-		return;
+	gfpu_x86_look(v);
 	/*
 	 * Swapped for the run: a sched_out leaves the guest fpstate current,
 	 * and the context switch saves the registers into it.
 	 */
-	if (!sched_out || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
+	if (v->in_run && v->arch.swapped &&
+	    (!sched_out || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT)))
 		gfpu_x86_swap_out(v, c, sched_out);
+	/* The context switch that follows saves whatever is live. */
+	if (sched_out && gfpu_x86_hw_regs_live()) {
+		gfpu_count_xfer(v, gfpu_x86_hw_host_save());
+		v->arch.host_live = false;
+	}
 }
 
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	GFPU_WARN_ON(!v->arch.swapped);
+	gfpu_x86_look(v);
 	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
 	if (c->owner != GFPU_OWNER_GUEST) {
 		gfpu_count_xfer(v, gfpu_x86_hw_reload(v));
+		v->arch.host_live = true;
 		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 	}
 	gfpu_x86_hw_load_guest_xcr(v);
@@ -131,7 +160,9 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
+	gfpu_x86_look(v);
 	gfpu_count_xfer(v, gfpu_x86_hw_save_current(v));
+	v->arch.host_live = false;
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 

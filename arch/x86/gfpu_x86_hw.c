@@ -33,9 +33,10 @@ static struct fpu_guest *gfpu_guest_fpu(struct gfpu_vcpu *v)
 	return &gfpu_kvm(v)->arch.guest_fpu;
 }
 
-static u32 gfpu_fpstate_bytes(struct gfpu_vcpu *v)
+/* The size of current's fpstate: what an XSAVE or XRSTOR of it moves. */
+static u32 gfpu_current_bytes(void)
 {
-	return gfpu_guest_fpu(v)->fpstate->size;
+	return current->thread.fpu.fpstate->size;
 }
 
 unsigned int gfpu_hw_supported_policies(void)
@@ -80,41 +81,59 @@ bool gfpu_x86_hw_regs_live(void)
 }
 
 /*
- * A swap saves the live registers, unless TIF_NEED_FPU_LOAD says they are
- * already in memory, and always loads the new fpstate.
+ * A swap saves the live registers into the old fpstate, unless
+ * TIF_NEED_FPU_LOAD says they are already in memory, and always loads
+ * the new one.
  */
-static struct gfpu_xfer gfpu_swap_xfer(struct gfpu_vcpu *v, bool live)
+static void gfpu_swap(struct gfpu_vcpu *v, bool enter, bool irqsoff,
+		      struct gfpu_xfer *x)
 {
-	return (struct gfpu_xfer) {
-		.saves = live,
-		.restores = 1,
-		.bytes = (live + 1) * gfpu_fpstate_bytes(v),
-	};
+	if (gfpu_x86_hw_regs_live())
+		gfpu_xfer_save(x, gfpu_current_bytes());
+	if (irqsoff)
+		fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), enter);
+	else
+		fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), enter);
+	gfpu_xfer_restore(x, gfpu_current_bytes());
 }
 
 struct gfpu_xfer gfpu_x86_hw_swap_in(struct gfpu_vcpu *v)
 {
-	bool live = gfpu_x86_hw_regs_live();
+	struct gfpu_xfer x = { };
 
-	fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), true);
-	return gfpu_swap_xfer(v, live);
+	gfpu_swap(v, true, false, &x);
+	return x;
 }
 
 struct gfpu_xfer gfpu_x86_hw_swap_out(struct gfpu_vcpu *v)
 {
-	bool live = gfpu_x86_hw_regs_live();
+	struct gfpu_xfer x = { };
 
-	fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), false);
-	return gfpu_swap_xfer(v, live);
+	gfpu_swap(v, false, false, &x);
+	return x;
 }
 
 /* fpregs_lock() must not be taken there: its local_bh_enable() would run. */
 struct gfpu_xfer gfpu_x86_hw_swap_out_irqsoff(struct gfpu_vcpu *v)
 {
-	bool live = gfpu_x86_hw_regs_live();
+	struct gfpu_xfer x = { };
 
-	fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), false);
-	return gfpu_swap_xfer(v, live);
+	gfpu_swap(v, false, true, &x);
+	return x;
+}
+
+/*
+ * fpregs_state_valid() for current: the registers still hold its fpstate
+ * (nobody loaded anything since it was saved here), so that a reload
+ * needs no XRSTOR.
+ */
+static bool gfpu_current_regs_valid(void)
+{
+	struct fpu *fpu = &current->thread.fpu;
+	unsigned int cpu = smp_processor_id();
+
+	return this_cpu_read(fpu_fpregs_owner_ctx) == fpu &&
+	       fpu->last_cpu == cpu;
 }
 
 struct gfpu_xfer gfpu_x86_hw_reload(struct gfpu_vcpu *v)
@@ -122,10 +141,8 @@ struct gfpu_xfer gfpu_x86_hw_reload(struct gfpu_vcpu *v)
 	struct gfpu_xfer x = { };
 
 	/* It restores only if the registers are no longer current's. */
-	if (!gfpu_x86_hw_regs_live()) {
-		x.restores = 1;
-		x.bytes = gfpu_fpstate_bytes(v);
-	}
+	if (!gfpu_x86_hw_regs_live() && !gfpu_current_regs_valid())
+		gfpu_xfer_restore(&x, gfpu_current_bytes());
 	switch_fpu_return();
 	return x;
 }
@@ -134,13 +151,19 @@ struct gfpu_xfer gfpu_x86_hw_save_current(struct gfpu_vcpu *v)
 {
 	struct gfpu_xfer x = { };
 
-	if (gfpu_x86_hw_regs_live()) {
-		x.saves = 1;
-		x.bytes = gfpu_fpstate_bytes(v);
-	}
+	if (gfpu_x86_hw_regs_live())
+		gfpu_xfer_save(&x, gfpu_current_bytes());
 	/* Saves the live registers into current's fpstate, then drops them. */
 	kernel_fpu_begin();
 	kernel_fpu_end();
+	return x;
+}
+
+struct gfpu_xfer gfpu_x86_hw_host_save(void)
+{
+	struct gfpu_xfer x = { };
+
+	gfpu_xfer_save(&x, gfpu_current_bytes());
 	return x;
 }
 

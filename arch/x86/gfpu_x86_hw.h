@@ -44,6 +44,12 @@ struct gfpu_xfer gfpu_x86_hw_reload(struct gfpu_vcpu *v);
 /* Save the live registers into the current fpstate and invalidate them. */
 struct gfpu_xfer gfpu_x86_hw_save_current(struct gfpu_vcpu *v);
 
+/*
+ * One save of the current fpstate that the host makes on its own (the
+ * context switch, kernel-mode FP), for counting; it moves nothing.
+ */
+struct gfpu_xfer gfpu_x86_hw_host_save(void);
+
 /* Guest XCR0 (and XSS, PKRU) in, host values back; interrupts off. */
 void gfpu_x86_hw_load_guest_xcr(struct gfpu_vcpu *v);
 void gfpu_x86_hw_load_host_xcr(struct gfpu_vcpu *v);

@@ -14,6 +14,9 @@
  * @xfd_passthrough: guest XFD writes reach the MSR without an exit (the
  *	buffer already holds every permitted dynamic feature), so XFD must
  *	be read back after each exit.
+ * @host_live: while loaded, the current fpstate's registers were live
+ *	when gfpu last looked, and no save of them is counted since: for
+ *	counting the saves the host makes behind gfpu's back.
  *
  * The guest's XCR0 (vcpu->arch.xcr0), its supported xfeatures
  * (vcpu->arch.guest_supported_xcr0) and XFD_ERR
@@ -22,6 +25,7 @@
 struct gfpu_arch_vcpu {
 	bool swapped;
 	bool xfd_passthrough;
+	bool host_live;
 };
 
 /**

@@ -56,6 +56,8 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 
 /* --- per-CPU ------------------------------------------------------------ */
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name[MODEL_NR_CPUS]
+#define DECLARE_PER_CPU(type, name)	extern DEFINE_PER_CPU(type, name)
+#define this_cpu_read(var)		((var)[model_this_cpu()])
 #define this_cpu_ptr(p)			(&(*(p))[model_this_cpu()])
 #define per_cpu_ptr(p, cpu)		(&(*(p))[cpu])
 #define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < MODEL_NR_CPUS; (cpu)++)

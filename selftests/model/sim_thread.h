@@ -33,10 +33,16 @@ static void load_in_run_or_return(void)
 	preempt_enable();
 }
 
+/* vcpu_put(): KVM unregisters its preempt notifier after the put hook. */
+#ifndef sim_vcpu_unloaded
+#define sim_vcpu_unloaded()	do { } while (0)
+#endif
+
 static void run_exit(void)
 {
 	preempt_disable();
 	gfpu_vcpu_put(w.v, false);
+	sim_vcpu_unloaded();
 	preempt_enable();
 	gfpu_run_exit(w.v);
 	ret_to_user();

@@ -62,7 +62,7 @@ static const struct {
 
 struct sim_task {
 	enum model_ctx ctx;
-	struct fpu fpu;			/* current->thread.fpu */
+	struct task_struct task;	/* current, with ->thread.fpu */
 	bool need_load;			/* TIF_NEED_FPU_LOAD */
 	u64 exp[NXF];			/* what its userspace last wrote */
 };
@@ -71,7 +71,6 @@ struct sim_cpu {
 	u64 d[NXF];
 	u64 xcr0, xfd, xfd_err;
 	struct sim_task *cur;
-	struct sim_task *owner;		/* fpu_fpregs_owner_ctx */
 	bool guest_mode;
 };
 
@@ -90,13 +89,25 @@ static struct sim_world {
 	u64 g_dc;			/* components whose value is unknown */
 	u64 g_xcr0, g_xfd, g_xfd_err;
 	unsigned int xsetbv_next;
+	/*
+	 * The vCPU thread has the vCPU loaded (KVM's preempt notifier is
+	 * registered), and the transfers the save/restore primitives made
+	 * meanwhile on its behalf, as the counting patch charges them
+	 * (kernel/patches/6.12-count): gfpu's stats must come to the same.
+	 */
+	bool loaded;
+	u64 prim_saves, prim_restores, prim_bytes;
 } w;
+
+/* Whose fpu's state each CPU's registers hold, or NULL. */
+DEFINE_PER_CPU(struct fpu *, fpu_fpregs_owner_ctx);
 
 struct kvm_caps kvm_caps = { .supported_xcr0 = XF_HOST };
 unsigned int mxcsr_feature_mask = 0xffff;
 
 const struct model_region sim_regions[] = {
 	{ &w, sizeof(w) },
+	{ &fpu_fpregs_owner_ctx, sizeof(fpu_fpregs_owner_ctx) },
 	{ &gfpu_cpus, sizeof(gfpu_cpus) },
 	{ &gfpu_global_policy, sizeof(gfpu_global_policy) },
 };
@@ -138,6 +149,16 @@ static void fps_check(const struct fpstate *f)
 
 /* === The CPU: XSAVE, XRSTOR, MSRs, CPUID =============================== */
 
+/*
+ * kvm_count_fpu_xfer(): a transfer is the vCPU's when the task on this
+ * CPU (current, also in the context switch and in a softirq) has it
+ * loaded.
+ */
+static bool charged(void)
+{
+	return w.loaded && cpu()->cur == &w.vmm;
+}
+
 static void xsave(struct fpstate *f)
 {
 	struct sim_cpu *c = cpu();
@@ -145,6 +166,10 @@ static void xsave(struct fpstate *f)
 	int i;
 
 	fps_check(f);
+	if (charged()) {
+		w.prim_saves++;
+		w.prim_bytes += f->size;
+	}
 	for (i = 0; i < NXF; i++) {
 		u64 bit = XF(i);
 
@@ -181,6 +206,10 @@ static void xrstor(struct fpstate *f)
 	int i;
 
 	fps_check(f);
+	if (charged()) {
+		w.prim_restores++;
+		w.prim_bytes += f->size;
+	}
 	c->xfd = f->xfd;
 	mask = c->xcr0;
 	if (BV(f) & c->xfd & mask)
@@ -230,6 +259,11 @@ static struct sim_task *current_task(void)
 	return cpu()->cur;
 }
 
+struct task_struct *model_current(void)
+{
+	return &current_task()->task;
+}
+
 /* test_thread_flag()/clear_thread_flag() of the task on this CPU. */
 bool test_thread_flag(int flag)
 {
@@ -258,14 +292,15 @@ void fpregs_unlock(void)
 /* fpregs_state_valid() */
 static bool regs_valid(struct sim_task *t)
 {
-	return cpu()->owner == t && t->fpu.last_cpu == (unsigned int)mc.cur_cpu;
+	return this_cpu_read(fpu_fpregs_owner_ctx) == &t->task.thread.fpu &&
+	       t->task.thread.fpu.last_cpu == (unsigned int)mc.cur_cpu;
 }
 
 /* fpregs_activate() plus fpu->last_cpu, as fpregs_mark_activate(). */
 static void activate(struct sim_task *t)
 {
-	cpu()->owner = t;
-	t->fpu.last_cpu = mc.cur_cpu;
+	fpu_fpregs_owner_ctx[mc.cur_cpu] = &t->task.thread.fpu;
+	t->task.thread.fpu.last_cpu = mc.cur_cpu;
 }
 
 /* xfd_update_state() */
@@ -280,8 +315,8 @@ static void switch_out(void)
 	struct sim_task *t = cpu()->cur;
 
 	if (!t->need_load) {
-		xsave(t->fpu.fpstate);
-		t->fpu.last_cpu = mc.cur_cpu;
+		xsave(t->task.thread.fpu.fpstate);
+		t->task.thread.fpu.last_cpu = mc.cur_cpu;
 		t->need_load = true;
 	}
 	cpu()->cur = NULL;
@@ -300,7 +335,7 @@ static void fpregs_restore_userregs(void)
 	struct sim_task *t = current_task();
 
 	if (!regs_valid(t)) {
-		xrstor(t->fpu.fpstate);
+		xrstor(t->task.thread.fpu.fpstate);
 		activate(t);
 	}
 	t->need_load = false;
@@ -326,9 +361,10 @@ void kernel_fpu_begin(void)
 
 	if (!t->need_load) {
 		t->need_load = true;
-		xsave(t->fpu.fpstate);
+		xsave(t->task.thread.fpu.fpstate);
 	}
-	cpu()->owner = NULL;	/* __cpu_invalidate_fpregs_state() */
+	/* __cpu_invalidate_fpregs_state() */
+	fpu_fpregs_owner_ctx[mc.cur_cpu] = NULL;
 }
 
 void kernel_fpu_end(void)
@@ -352,7 +388,7 @@ static void kernel_fp(void)
 static void swap_kvm_fpstate(struct fpu_guest *gfpu, bool enter_guest)
 {
 	struct sim_task *t = current_task();
-	struct fpu *fpu = &t->fpu;
+	struct fpu *fpu = &t->task.thread.fpu;
 	struct fpstate *cur = fpu->fpstate;
 
 	if (!cur->is_confidential && !t->need_load)
@@ -403,7 +439,7 @@ static int fpstate_realloc(u64 xfeatures, unsigned int ksize,
 	new->size = ksize;
 	new->user_size = usize;
 	new->is_valloc = true;
-	in_use = t->fpu.fpstate == cur;
+	in_use = t->task.thread.fpu.fpstate == cur;
 	new->is_guest = true;
 	new->is_confidential = cur->is_confidential;
 	new->in_use = cur->in_use;
@@ -418,7 +454,7 @@ static int fpstate_realloc(u64 xfeatures, unsigned int ksize,
 	new->xfd = cur->xfd & ~xfeatures;
 	gfpu->fpstate = new;
 	if (in_use) {
-		t->fpu.fpstate = new;
+		t->task.thread.fpu.fpstate = new;
 		xfd_update_state(new);
 	}
 	fpregs_unlock();
@@ -475,7 +511,7 @@ void fpu_sync_guest_vmexit_xfd_state(void)
 {
 	if (!irqs_disabled())
 		model_fail("lockdep: XFD sync with interrupts on");
-	current_task()->fpu.fpstate->xfd = cpu()->xfd;
+	current_task()->task.thread.fpu.fpstate->xfd = cpu()->xfd;
 }
 
 /* The uAPI image carries each component's value in its first 8 bytes. */
@@ -699,10 +735,10 @@ static void task_check(struct sim_task *t, const char *who)
 	if (c->xcr0 != XF_HOST)
 		model_fail("%s runs with XCR0 %#llx, not the host's", who,
 			   (unsigned long long)c->xcr0);
-	if (c->xfd != t->fpu.__fpstate.xfd)
+	if (c->xfd != t->task.thread.fpu.__fpstate.xfd)
 		model_fail("%s runs with XFD %#llx, its own is %#llx", who,
 			   (unsigned long long)c->xfd,
-			   (unsigned long long)t->fpu.__fpstate.xfd);
+			   (unsigned long long)t->task.thread.fpu.__fpstate.xfd);
 	for (i = 0; i < NXF; i++) {
 		if (!(XF_BASE & XF(i)) || c->d[i] == t->exp[i])
 			continue;
@@ -752,9 +788,9 @@ static bool gfps_live(void)
 {
 	struct sim_task *t = &w.vmm;
 
-	return t->fpu.fpstate == GFPS && !t->need_load &&
-	       w.cpu[mc.vcpu_cpu].owner == t &&
-	       t->fpu.last_cpu == (unsigned int)mc.vcpu_cpu;
+	return t->task.thread.fpu.fpstate == GFPS && !t->need_load &&
+	       fpu_fpregs_owner_ctx[mc.vcpu_cpu] == &t->task.thread.fpu &&
+	       t->task.thread.fpu.last_cpu == (unsigned int)mc.vcpu_cpu;
 }
 
 void sim_check(void)
@@ -781,6 +817,18 @@ void sim_check(void)
 		model_fail("guest fpstate: XSTATE_BV %#llx & XFD %#llx",
 			   (unsigned long long)BV(GFPS),
 			   (unsigned long long)GFPS->xfd);
+	/* Between runs gfpu has looked at everything the run did. */
+	if (!w.loaded &&
+	    (w.v->stats->saves != w.prim_saves ||
+	     w.v->stats->restores != w.prim_restores ||
+	     w.v->stats->bytes != w.prim_bytes))
+		model_fail("gfpu counted %llu saves, %llu restores, %llu bytes; the primitives made %llu, %llu, %llu",
+			   (unsigned long long)w.v->stats->saves,
+			   (unsigned long long)w.v->stats->restores,
+			   (unsigned long long)w.v->stats->bytes,
+			   (unsigned long long)w.prim_saves,
+			   (unsigned long long)w.prim_restores,
+			   (unsigned long long)w.prim_bytes);
 	mc.cur_cpu = mc.vcpu_cpu;
 	if (mc.phase == PH_USER)
 		task_check(&w.vmm, "VMM");
@@ -804,6 +852,7 @@ static void other_task_fp(struct sim_task *o)
 }
 
 #define sim_before_entry()	kvm_update_exception_bitmap()
+#define sim_vcpu_unloaded()	(w.loaded = false)
 #include "sim_thread.h"
 
 static u64 g_cpuid(void)
@@ -824,7 +873,7 @@ static void ev_u_fp(void)
 static void ev_u_signal(void)
 {
 	struct sim_task *t = &w.vmm;
-	struct fpstate *f = t->fpu.fpstate;
+	struct fpstate *f = t->task.thread.fpu.fpstate;
 	struct sim_cpu *c = cpu();
 	u64 frame[NXF];
 	int i;
@@ -862,6 +911,7 @@ static void ev_u_run(void)
 	}
 	w.ran = true;
 	preempt_disable();
+	w.loaded = true;
 	gfpu_vcpu_load(w.v, false);
 	preempt_enable();
 	mc.phase = PH_KERNEL;
@@ -1346,17 +1396,19 @@ const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 
 static void task_init(struct sim_task *t, enum model_ctx ctx)
 {
-	struct fpstate *f = &t->fpu.__fpstate;
+	struct fpstate *f = &t->task.thread.fpu.__fpstate;
 
 	memset(t, 0, sizeof(*t));
 	t->ctx = ctx;
 	f->model_magic = FPS_MAGIC;
 	f->xfeatures = f->user_xfeatures = XF_DEFAULT;
+	/* fpstate_reset(): fpu_kernel_cfg.default_size, as the guest's. */
+	f->size = f->user_size = xsave_size(XF_DEFAULT);
 	/* VMM and other tasks have no AMX permission for themselves. */
 	f->xfd = XFEATURE_MASK_XTILE_DATA;
-	t->fpu.fpstate = f;
+	t->task.thread.fpu.fpstate = f;
 	t->need_load = true;
-	t->fpu.last_cpu = -1;
+	t->task.thread.fpu.last_cpu = -1;
 }
 
 /*
@@ -1372,6 +1424,8 @@ static void vcpu_create(unsigned int cfg)
 
 	memset(&w.kvm, 0, sizeof(w.kvm));
 	memset(w.g_exp, 0, sizeof(w.g_exp));
+	/* A new vCPU, new stats. */
+	w.prim_saves = w.prim_restores = w.prim_bytes = 0;
 	w.cfg = cfg;
 	w.perm = vm_cfgs[cfg].perm;
 	w.ran = false;
@@ -1403,6 +1457,7 @@ void sim_reset(unsigned int policy)
 
 	memset(&mc, 0, sizeof(mc));
 	memset(&w, 0, sizeof(w));
+	memset(fpu_fpregs_owner_ctx, 0, sizeof(fpu_fpregs_owner_ctx));
 	memset(gfpu_cpus, 0, sizeof(gfpu_cpus));
 	gfpu_set_policy(policy);
 	task_init(&w.vmm, CTX_VMM);

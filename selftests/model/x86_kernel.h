@@ -100,6 +100,22 @@ struct fpu {
 	struct fpstate __fpstate;
 };
 
+/* include/linux/sched.h, asm/processor.h: what gfpu reads of current. */
+struct thread_struct {
+	struct fpu fpu;
+};
+
+struct task_struct {
+	struct thread_struct thread;
+};
+
+/* The task on the simulated CPU. */
+struct task_struct *model_current(void);
+#define current			model_current()
+
+/* arch/x86/include/asm/fpu/api.h: whose registers this CPU holds. */
+DECLARE_PER_CPU(struct fpu *, fpu_fpregs_owner_ctx);
+
 struct fpu_guest {
 	u64 xfeatures;
 	u64 perm;

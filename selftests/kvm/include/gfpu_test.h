@@ -163,6 +163,11 @@ static inline void gfpu_check_report_or_skip(const struct gfpu_check *c,
 /**
  * struct gfpu_counters - one vCPU's gfpu_* binary stats (KVM_GET_STATS_FD)
  * @policy: the policy bits the vCPU latched at its last KVM_RUN.
+ * @fpu_saves, @fpu_restores, @fpu_bytes: not gfpu's: the transfers the
+ *	FP save/restore primitives made while the vCPU was loaded, as the
+ *	instrumentation (kernel/patches/6.12-count) counts them on the
+ *	framework and the baseline kernel alike; zero where an arch does
+ *	not count yet (all but x86).
  * The others: the counters of the same names; the hook counters from
  * @run_enter to @set in &enum gfpu_hook order, every field a long.
  */
@@ -172,6 +177,7 @@ struct gfpu_counters {
 	long feature, get, set;
 	long saves, restores, bytes, traps, reallocs, realloc_fails;
 	long steals, preempted;
+	long fpu_saves, fpu_restores, fpu_bytes;
 };
 
 /**

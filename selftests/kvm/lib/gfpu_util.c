@@ -26,6 +26,9 @@
 /* The framework's binary stats (KVM_GET_STATS_FD), by counter. */
 #define GFPU_FIELD(field, stat) { "gfpu_" stat, #field, \
 	offsetof(struct gfpu_counters, field) }
+/* The instrumentation's (kernel/patches/6.12-count), on either kernel. */
+#define KVM_FIELD(field, stat) { stat, #field, \
+	offsetof(struct gfpu_counters, field) }
 static const struct {
 	const char *stat;	/* the kernel's name */
 	const char *field;	/* the field of struct gfpu_counters */
@@ -50,6 +53,9 @@ static const struct {
 	GFPU_FIELD(realloc_fails, "realloc_fails"),
 	GFPU_FIELD(steals, "steals"),
 	GFPU_FIELD(preempted, "preempted"),
+	KVM_FIELD(fpu_saves, "fpu_saves"),
+	KVM_FIELD(fpu_restores, "fpu_restores"),
+	KVM_FIELD(fpu_bytes, "fpu_bytes"),
 };
 
 static long *gfpu_field(struct gfpu_counters *c, size_t i)
