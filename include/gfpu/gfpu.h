@@ -131,7 +131,10 @@ enum gfpu_hook {
  * @hook_feature: gfpu_feature_change() calls.
  * @hook_get: gfpu_get_state() calls.
  * @hook_set: gfpu_set_state() calls.
- * @saves: register-to-memory transfers the backend asked for.
+ * @saves: register-to-memory transfers the backend asked for; on x86
+ *	also those the host made of the vCPU thread's registers behind its
+ *	back while the vCPU was loaded (the context switch, kernel-mode FP),
+ *	so that the stats are every transfer the primitives made.
  * @restores: memory-to-register transfers the backend asked for.
  * @bytes: bytes moved by those transfers.
  * @traps: lazy FP traps taken (arm64, riscv).
