@@ -52,19 +52,25 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 /*
  * The host saves the current fpstate's registers behind gfpu's back: the
  * context switch at a sched_out (switch_fpu_prepare()) and kernel-mode FP
- * in an interrupt (kernel_fpu_begin()).  Each saves only while
- * TIF_NEED_FPU_LOAD is clear and leaves it set until the next restore, so
- * at most one such save falls between two points where gfpu saw the
- * registers live.  gfpu counts it with its own transfers, so that the
- * stats are every transfer made while the vCPU is loaded: at a sched_out
- * put (the switch that follows saves what is live), or at the next hook
- * that finds the registers gone.
+ * (kernel_fpu_begin(), from a softirq or from the task itself).  Each
+ * saves only while TIF_NEED_FPU_LOAD is clear and leaves it set until the
+ * next restore, so at most one such save falls between two points where
+ * gfpu saw the registers live.  gfpu counts it with its own transfers, so
+ * that the stats are every transfer made while the vCPU is loaded: at a
+ * sched_out put (the switch that follows saves what is live), or at the
+ * next hook that finds the registers gone.  Not seen: a save in the few
+ * instructions between KVM's preempt notifier registration and the load
+ * hook, or between the put hook and the unregistration; and the restore
+ * of KVM's emulator (kvm_fpu_get(), for SSE operands of emulated
+ * instructions), which reloads behind gfpu's back.
  */
 static void gfpu_x86_look(struct gfpu_vcpu *v)
 {
-	if (v->arch.host_live && !gfpu_x86_hw_regs_live())
+	bool live = gfpu_x86_hw_regs_live();
+
+	if (v->arch.host_live && !live)
 		gfpu_count_xfer(v, gfpu_x86_hw_host_save());
-	v->arch.host_live = gfpu_x86_hw_regs_live();
+	v->arch.host_live = live;
 }
 
 /* Interrupts on: from a vcpu load, or a sched_in's. */
@@ -94,7 +100,7 @@ static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
-	/* Saves before the load are not the vCPU's. */
+	/* Start looking: what the host saved before is not counted. */
 	v->arch.host_live = gfpu_x86_hw_regs_live();
 	if (!v->in_run || v->arch.swapped)
 		return;
@@ -221,14 +227,18 @@ static int gfpu_x86_make_room(struct gfpu_vcpu *v, u64 want)
 {
 	u64 missing = want & XFEATURE_MASK_USER_DYNAMIC &
 		      ~gfpu_x86_hw_fpstate_features(v);
+	struct gfpu_xfer x = { };
 	int ret;
 
 	if (!missing)
 		return 0;
 	if (missing & ~gfpu_x86_hw_guest_perm(v))
 		return -EPERM;
+	gfpu_x86_look(v);
 	ret = gfpu_x86_hw_fpstate_grow(v, gfpu_x86_hw_fpstate_features(v) |
-				       missing);
+				       missing, &x);
+	gfpu_count_xfer(v, x);
+	v->arch.host_live = gfpu_x86_hw_regs_live();
 	if (ret == -ENOMEM)
 		v->stats->realloc_fails++;
 	else if (!ret)

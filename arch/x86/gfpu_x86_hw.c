@@ -14,6 +14,7 @@
 #include <linux/kvm_host.h>
 #include <linux/sched.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/sched.h>	/* fpu_swap_kvm_fpstate_irqsoff() */
 #include <asm/fpu/types.h>
 #include <asm/msr.h>
 #include "x86.h"		/* arch/x86/kvm: kvm_caps, XCR0/XSS/PKRU switch */
@@ -88,13 +89,17 @@ bool gfpu_x86_hw_regs_live(void)
 static void gfpu_swap(struct gfpu_vcpu *v, bool enter, bool irqsoff,
 		      struct gfpu_xfer *x)
 {
-	if (gfpu_x86_hw_regs_live())
+	struct fpu *fpu = &current->thread.fpu;
+
+	/* A confidential (SEV-ES) guest's fpstate is never saved or loaded. */
+	if (gfpu_x86_hw_regs_live() && !fpu->fpstate->is_confidential)
 		gfpu_xfer_save(x, gfpu_current_bytes());
 	if (irqsoff)
 		fpu_swap_kvm_fpstate_irqsoff(gfpu_guest_fpu(v), enter);
 	else
 		fpu_swap_kvm_fpstate(gfpu_guest_fpu(v), enter);
-	gfpu_xfer_restore(x, gfpu_current_bytes());
+	if (!fpu->fpstate->is_confidential)
+		gfpu_xfer_restore(x, gfpu_current_bytes());
 }
 
 struct gfpu_xfer gfpu_x86_hw_swap_in(struct gfpu_vcpu *v)
@@ -123,7 +128,8 @@ struct gfpu_xfer gfpu_x86_hw_swap_out_irqsoff(struct gfpu_vcpu *v)
 }
 
 /*
- * fpregs_state_valid() for current: the registers still hold its fpstate
+ * The x86 FPU core's fpregs_state_valid() (arch/x86/kernel/fpu/context.h,
+ * private to it) for current: the registers still hold its fpstate
  * (nobody loaded anything since it was saved here), so that a reload
  * needs no XRSTOR.
  */
@@ -230,20 +236,28 @@ u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v)
  * fpstate has XFD clear for the features it grew by: put the guest's back.
  * A failed allocation comes back as -EFAULT (__xfd_enable_feature()).
  */
-int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features)
+int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features,
+			     struct gfpu_xfer *x)
 {
 	struct fpu_guest *gfpu = gfpu_guest_fpu(v);
 	bool in_use = gfpu->fpstate->in_use;
 	u64 xfd = gfpu->fpstate->xfd;
+	u32 old_bytes = gfpu->fpstate->size;
+	bool reload;
 	int ret;
 
 	if (!in_use)
-		fpu_swap_kvm_fpstate(gfpu, true);
+		gfpu_swap(v, true, false, x);
+	/* fpstate_realloc() first reloads an fpstate in use, as needed. */
+	reload = in_use && !gfpu_x86_hw_regs_live() &&
+		 !gfpu_current_regs_valid();
 	ret = fpu_enable_guest_xfd_features(gfpu, features);
+	if (!ret && reload)
+		gfpu_xfer_restore(x, old_bytes);
 	if (!ret && gfpu->fpstate->xfd != xfd)
 		fpu_update_guest_xfd(gfpu, xfd);
 	if (!in_use)
-		fpu_swap_kvm_fpstate(gfpu, false);
+		gfpu_swap(v, false, false, x);
 	return ret == -EFAULT ? -ENOMEM : ret;
 }
 

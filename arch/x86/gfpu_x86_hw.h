@@ -74,8 +74,11 @@ u64 gfpu_x86_hw_fpstate_xfd(struct gfpu_vcpu *v);
 /*
  * Grow the guest fpstate to hold @features, its contents and XFD carried
  * over; -ENOMEM (old one intact) or -EPERM (not permitted) on failure.
+ * What it moved (a swap in and out around it, or the reload of an
+ * fpstate in use) is added to @x.
  */
-int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features);
+int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features,
+			     struct gfpu_xfer *x);
 
 /* Set the fpstate's XFD, and the MSR too when the fpstate is live. */
 void gfpu_x86_hw_fpstate_set_xfd(struct gfpu_vcpu *v, u64 xfd);

@@ -135,8 +135,10 @@ enum gfpu_hook {
  *	also those the host made of the vCPU thread's registers behind its
  *	back while the vCPU was loaded (the context switch, kernel-mode FP),
  *	so that the stats are every transfer the primitives made.
- * @restores: memory-to-register transfers the backend asked for.
- * @bytes: bytes moved by those transfers.
+ * @restores: memory-to-register transfers the backend asked for (on
+ *	x86 only those the FPU core really made: a reload of registers that
+ *	still hold current's state is none).
+ * @bytes: bytes moved by those transfers (x86: each its fpstate's size).
  * @traps: lazy FP traps taken (arm64, riscv).
  * @reallocs: state buffer reallocations that succeeded.
  * @realloc_fails: reallocations that failed (state left intact).

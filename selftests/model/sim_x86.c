@@ -851,6 +851,26 @@ static void other_task_fp(struct sim_task *o)
 	task_write(o, XF_BASE);
 }
 
+/*
+ * kvm_arch_vcpu_ioctl(): every x86 vCPU ioctl runs between vcpu_load()
+ * and vcpu_put(), so that what it moves is the vCPU's (charged()).
+ */
+static void ioctl_begin(void)
+{
+	preempt_disable();
+	w.loaded = true;
+	gfpu_vcpu_load(w.v, false);
+	preempt_enable();
+}
+
+static void ioctl_end(void)
+{
+	preempt_disable();
+	gfpu_vcpu_put(w.v, false);
+	w.loaded = false;
+	preempt_enable();
+}
+
 #define sim_before_entry()	kvm_update_exception_bitmap()
 #define sim_vcpu_unloaded()	(w.loaded = false)
 #include "sim_thread.h"
@@ -1360,17 +1380,33 @@ static void ev_g_xfderr_clear(void)
 	w.g_xfd_err = 0;
 }
 
+/* The uAPI events, each one ioctl (or a few) with the vCPU loaded. */
+#define SIM_IOCTL(name)							\
+static void ev_##name##_ioctl(void)					\
+{									\
+	ioctl_begin();							\
+	ev_##name();							\
+	ioctl_end();							\
+}
+SIM_IOCTL(u_get)
+SIM_IOCTL(u_set)
+SIM_IOCTL(u_restore)
+SIM_IOCTL(u_set_bad)
+SIM_IOCTL(u_sizes)
+SIM_IOCTL(u_setxfd)
+SIM_IOCTL(u_setcpuid)
+
 const struct model_event sim_events[] = {
 	{ "u_fp",	PH(PH_USER), EV_CORE,	NULL,		ev_u_fp },
 	{ "u_signal",	PH(PH_USER), 0,	NULL,		ev_u_signal },
 	{ "u_run",	PH(PH_USER), EV_CORE,	NULL,		ev_u_run },
-	{ "u_get",	PH(PH_USER), 0,	NULL,		ev_u_get },
-	{ "u_set",	PH(PH_USER), EV_CORE,	NULL,		ev_u_set },
-	{ "u_restore",	PH(PH_USER), EV_CORE,	NULL,		ev_u_restore },
-	{ "u_set_bad",	PH(PH_USER), 0,	NULL,		ev_u_set_bad },
-	{ "u_sizes",	PH(PH_USER), 0,	NULL,		ev_u_sizes },
-	{ "u_setxfd",	PH(PH_USER), 0,	NULL,		ev_u_setxfd },
-	{ "u_setcpuid",	PH(PH_USER), 0,	NULL,		ev_u_setcpuid },
+	{ "u_get",	PH(PH_USER), 0,	NULL,		ev_u_get_ioctl },
+	{ "u_set",	PH(PH_USER), EV_CORE,	NULL,		ev_u_set_ioctl },
+	{ "u_restore",	PH(PH_USER), EV_CORE,	NULL,		ev_u_restore_ioctl },
+	{ "u_set_bad",	PH(PH_USER), 0,	NULL,		ev_u_set_bad_ioctl },
+	{ "u_sizes",	PH(PH_USER), 0,	NULL,		ev_u_sizes_ioctl },
+	{ "u_setxfd",	PH(PH_USER), 0,	NULL,		ev_u_setxfd_ioctl },
+	{ "u_setcpuid",	PH(PH_USER), 0,	NULL,		ev_u_setcpuid_ioctl },
 	{ "u_newvm",	PH(PH_USER), 0,	alloc_can_fail,	ev_u_newvm },
 	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
@@ -1442,10 +1478,15 @@ static void vcpu_create(unsigned int cfg)
 		model_fail("gfpu_vcpu_init: %d", ret);
 		return;
 	}
+	ioctl_begin();
 	ret = kvm_set_cpuid(vm_cfgs[cfg].cpuid);
+	ioctl_end();
 	if (ret)
 		model_fail("KVM_SET_CPUID2(%s) failed: %d", vm_cfgs[cfg].name, ret);
-	if (kvm_set_xcr0(xcr0, false))
+	ioctl_begin();
+	ret = kvm_set_xcr0(xcr0, false);
+	ioctl_end();
+	if (ret)
 		model_fail("KVM_SET_XCRS failed");
 	w.g_xcr0 = xcr0;
 	w.g_dc = xcr0;
