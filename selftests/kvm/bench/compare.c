@@ -18,6 +18,13 @@
  * only so far, zero elsewhere).  scripts/compare.sh boots each design
  * and the baseline, alternated, and builds the tables from these lines.
  *
+ * On x86 an exit is three KVM_RUNs: the selftest library's get_ucall()
+ * completes the port I/O with a KVM_RUN under immediate_exit
+ * (vcpu_run_complete_io()), once from _vcpu_run()'s
+ * assert_on_unhandled_exception() and once from the test's own call.
+ * 6.12 and both x86 designs swap the fpstate in and out on each, guest
+ * entered or not, hence six transfers per exit.
+ *
  * On x86 each scenario is also a test of the framework's accounting: its
  * stats must equal the primitives' counts (S = S', R = R', B = B').  The
  * exception is kfpu, whose softirqs may save the VMM's registers in the
