@@ -93,13 +93,17 @@ static bool loop_exit(struct gfpu_loop *l)
  *     restores >= 2 * (run_enter + preempted);
  *   run (default): swapped only at the first load and last put of each
  *     KVM_RUN, never at sched_out/sched_in; only those swaps, the uAPI's
- *     flush and the swaps around an fpstate growth save:
- *     saves <= 2 * (run_enter + feature) + get + set.
+ *     flush, the swaps around an fpstate growth and the host's own saves
+ *     that gfpu counts (the context switch's at each preemption, and
+ *     kernel-mode FP's, which it finds as steals) save:
+ *     saves <= 2 * (run_enter + feature) + get + set + preempted + steals.
+ *     A swap at sched_out would add a second save per preemption.
  */
 static void policy_signature(bool have, const struct gfpu_counters *c)
 {
 	long param = gfpu_policy_param();
-	long run_bound = 2 * (c->run_enter + c->feature) + c->get + c->set;
+	long run_bound = 2 * (c->run_enter + c->feature) + c->get + c->set +
+			 c->preempted + c->steals;
 	bool loadput;
 
 	if (!have) {
