@@ -48,10 +48,12 @@ fi
 src=$("$top/scripts/kernel-source.sh" | tail -n 1)
 stamp="$src.jury-rigged"
 
+# Everything applied in step 3: the instrumentation, then (not for the
+# baseline) the hook series.
 shopt -s nullglob
-counting=("$count_dir"/*.patch)
-patches=()
-[ "$baseline" -eq 1 ] || patches=("$series_dir"/*.patch)
+hooks=()
+[ "$baseline" -eq 1 ] || hooks=("$series_dir"/*.patch)
+patches=("$count_dir"/*.patch "${hooks[@]}")
 shopt -u nullglob
 
 inserts=0
@@ -65,7 +67,7 @@ fi
 want=$( {
 	echo "inserts=$inserts baseline=$baseline"
 	cat "$top/scripts/integrate.sh"
-	for p in "${counting[@]}" "${patches[@]}"; do
+	for p in "${patches[@]}"; do
 		echo "patch $(basename "$p")"
 		cat "$p"
 	done
@@ -110,20 +112,17 @@ if [ "$inserts" -eq 1 ]; then
 fi
 
 # 3. The instrumentation, then the series.
-for p in "${counting[@]}" "${patches[@]}"; do
+for p in "${patches[@]}"; do
 	step "patch -p1 < ${p#"$top"/}"
 	patch -p1 -s -N -d "$src" < "$p" ||
 		die "${p#"$top"/} does not apply to $(basename "$src"); the tree is left as it is and is unpacked again on the next run"
 done
 if [ "$baseline" -eq 1 ]; then
 	step "baseline: hook patches not applied"
-elif [ "${#patches[@]}" -eq 0 ]; then
+elif [ "${#hooks[@]}" -eq 0 ]; then
 	step "patch series empty: nothing to apply"
 fi
-if [ "$(( ${#counting[@]} + ${#patches[@]} ))" -gt 0 ]; then
-	new_files=$(printf '%s\n%s\n' "$new_files" \
-		"$(gfpu_patch_files "${counting[@]}" "${patches[@]}")")
-fi
+new_files=$(printf '%s\n%s\n' "$new_files" "$(gfpu_patch_files "${patches[@]}")")
 
 # Make Kbuild see every file the old or the new edits touched.
 printf '%s\n%s\n' "$old_files" "$new_files" | sort -u | while read -r f; do
