@@ -27,36 +27,12 @@
 
 /* === Data ============================================================= */
 
-static DEFINE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
+DEFINE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
 
 /* Written by gfpu_set_policy(), read once per KVM_RUN by gfpu_run_enter(). */
 static unsigned int gfpu_global_policy;
 
-/*
- * Legal owner transitions.  Re-marking what is already live is a wasted
- * transfer or a bookkeeping bug, so the diagonal is illegal, except that
- * NONE may be set again (flushes are idempotent).
- */
-static const bool gfpu_legal[GFPU_NR_OWNERS][GFPU_NR_OWNERS] = {
-	[GFPU_OWNER_NONE]  = { true,  true,  true  },
-	[GFPU_OWNER_HOST]  = { true,  false, true  },
-	[GFPU_OWNER_GUEST] = { true,  true,  false },
-};
-
-static_assert(ARRAY_SIZE(gfpu_legal) == GFPU_NR_OWNERS);
-
 /* === Internals ======================================================== */
-
-/**
- * gfpu_this_cpu() - this CPU's record
- *
- * Context: preemption disabled.
- * Return: the record of the CPU we run on.
- */
-struct gfpu_cpu *gfpu_this_cpu(void)
-{
-	return this_cpu_ptr(&gfpu_cpus);
-}
 
 /**
  * gfpu_set_owner() - record a change of what this CPU's registers hold
@@ -69,7 +45,12 @@ struct gfpu_cpu *gfpu_this_cpu(void)
 void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 		    struct gfpu_vcpu *v)
 {
-	GFPU_WARN_ON(!gfpu_legal[c->owner][owner]);
+	/*
+	 * Re-marking what is already live is a wasted transfer or a
+	 * bookkeeping bug; only NONE may be set again (flushes are
+	 * idempotent).
+	 */
+	GFPU_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
 	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
 	if (c->owner != owner || c->vcpu != v)
 		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
@@ -119,21 +100,6 @@ static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook,
 
 /* === Public interface: lifecycle ====================================== */
 
-/*
- * Is @v loaded on any CPU?  A racy read of every CPU's record, for the
- * assertions of the hooks that run with the vCPU put (KVM's vcpu->cpu
- * cannot tell: x86 leaves it set after a put).
- */
-static bool gfpu_vcpu_loaded(const struct gfpu_vcpu *v)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		if (READ_ONCE(per_cpu_ptr(&gfpu_cpus, cpu)->loaded) == v)
-			return true;
-	return false;
-}
-
 int gfpu_vcpu_init(struct gfpu_vcpu *v, struct gfpu_stats *stats)
 {
 	int ret;
@@ -156,10 +122,14 @@ void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
 	int cpu;
 
 	might_sleep();
-	GFPU_WARN_ON(v->in_run || gfpu_vcpu_loaded(v));
+	GFPU_WARN_ON(v->in_run || v->loaded);
 	/* Racy read of other CPUs' records: only to catch a dangling one. */
-	for_each_possible_cpu(cpu)
-		GFPU_WARN_ON(READ_ONCE(per_cpu_ptr(&gfpu_cpus, cpu)->vcpu) == v);
+	for_each_possible_cpu(cpu) {
+		struct gfpu_cpu *c = per_cpu_ptr(&gfpu_cpus, cpu);
+
+		GFPU_WARN_ON(READ_ONCE(c->vcpu) == v ||
+			     READ_ONCE(c->loaded) == v);
+	}
 	gfpu_untrack_vcpu(v);
 	gfpu_arch_vcpu_destroy(v);
 }
@@ -171,7 +141,7 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	int ret;
 
 	might_sleep();
-	if (GFPU_WARN_ON(v->in_run || gfpu_vcpu_loaded(v)))
+	if (GFPU_WARN_ON(v->in_run || v->loaded))
 		return -EINVAL;
 	v->policy = gfpu_policy();
 	v->stats->policy = v->policy;
@@ -189,10 +159,11 @@ void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 
 	GFPU_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(c->loaded);
+	GFPU_WARN_ON(c->loaded || v->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_LOAD, sched_in);
-	/* Pairs with the READ_ONCE() in gfpu_vcpu_loaded(). */
+	/* Pairs with the READ_ONCE() in gfpu_vcpu_destroy(). */
 	WRITE_ONCE(c->loaded, v);
+	v->loaded = true;
 	gfpu_revalidate(v, c);
 	gfpu_arch_load(v, c, sched_in);
 }
@@ -260,12 +231,13 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	 */
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 	WRITE_ONCE(c->loaded, NULL);
+	v->loaded = false;
 }
 
 void gfpu_run_exit(struct gfpu_vcpu *v)
 {
 	might_sleep();
-	GFPU_WARN_ON(!v->in_run || gfpu_vcpu_loaded(v));
+	GFPU_WARN_ON(!v->in_run || v->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT, 0);
 	gfpu_arch_run_exit(v);
 	v->in_run = false;

@@ -44,7 +44,14 @@ static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 	return v->policy & bit;
 }
 
-struct gfpu_cpu *gfpu_this_cpu(void);
+DECLARE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
+
+/* This CPU's record.  Context: preemption disabled. */
+static inline struct gfpu_cpu *gfpu_this_cpu(void)
+{
+	return this_cpu_ptr(&gfpu_cpus);
+}
+
 void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
 		    struct gfpu_vcpu *v);
 /**

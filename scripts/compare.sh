@@ -15,8 +15,9 @@
 # way in both kernels), where the arch counts them (x86 so far); else
 # from the framework's own gfpu_* stats, which the baseline lacks (its
 # transfer columns are then empty and only its time counts).
-# A boot whose raw result is newer than its kernel image and the scenario
-# program is not made again (delete build/compare/raw to redo them all).
+# A boot whose raw result is newer than its kernel image, the scenario
+# program and this script is not made again (delete build/compare/raw to
+# redo them all).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/compare
@@ -52,6 +53,21 @@ kobj() {
 	if [ "$2" = y ]; then echo "$top/.cache/build/$1-fw"
 	else echo "$top/.cache/base/build/$1-base"; fi
 }
+# Time is QEMU's instruction count: with -icount the guest's clocks
+# advance by a fixed step per instruction executed (sleep=off: idle time
+# jumps to the next timer), so a batch's time is proportional to its
+# instructions, nearly the same on every run.  Wall-clock time under TCG on a loaded 2-core
+# host spread 0.48-2.16x between rounds of one design (and the x86
+# guest's clocksource, refined-jiffies once the TSC sync check fails
+# with two sockets, ticks in 4 ms steps and loses ticks while TCG is
+# busy); what the designs change is the work done, which this measures.
+qemu_extra="-icount shift=0,sleep=off"
+# The guest's clock: tsc=reliable keeps the x86 guest on the TSC.
+kargs() {
+	case $1 in
+	x86_64) echo "tsc=reliable" ;;
+	esac
+}
 kimage() {
 	case $1 in
 	x86_64) echo arch/x86/boot/bzImage ;;
@@ -73,13 +89,15 @@ for r in $(seq 1 "$rounds"); do
 			f=$raw/$arch-$name-$r.txt
 			ko=$(kobj "$arch" "$fw")
 			if [ -s "$f" ] && [ "$f" -nt "$ko/$(kimage "$arch")" ] &&
-			   [ "$f" -nt "$ko/gfpu-selftests/gfpu/bench/compare" ]; then
+			   [ "$f" -nt "$ko/gfpu-selftests/gfpu/bench/compare" ] &&
+			   [ "$f" -nt "$0" ]; then
 				echo "[compare] $arch $name round $r: kept"
 				continue
 			fi
 			t1=$(date +%s)
 			make --no-print-directory -C "$top/kernel" boot ARCH="$arch" \
 				FRAMEWORK="$fw" POLICY="$policy" LIST="$list" \
+				KERNEL_ARGS="$(kargs "$arch")" QEMU_EXTRA="$qemu_extra" \
 				QUIET=1 > "$f.log" 2>&1
 			grep -o 'compare: scenario=.*' "$f.log" > "$f.tmp"
 			if [ "$(wc -l < "$f.tmp")" -lt 1 ]; then
@@ -87,9 +105,15 @@ for r in $(seq 1 "$rounds"); do
 				rm -f "$f.tmp"
 				exit 1
 			fi
+			if ! grep -q '^[0-9]* passed, 0 failed' "$f.log"; then
+				echo "[compare] $arch $name round $r: a test failed (see $f.log)"
+				rm -f "$f.tmp"
+				exit 1
+			fi
 			mv "$f.tmp" "$f"
 			boots=$((boots + 1))
-			echo "[compare] $arch $name round $r: $(wc -l < "$f") scenarios ($(( $(date +%s) - t1 ))s)"
+			cs=$(grep -o 'clocksource=[^ ]*' "$f.log" | head -n 1)
+			echo "[compare] $arch $name round $r: $(wc -l < "$f") scenarios, ${cs:-clocksource=?} ($(( $(date +%s) - t1 ))s)"
 		done
 	done
 done
@@ -172,9 +196,11 @@ md=$out/compare.md
 {
 	echo "# gfpu design comparison"
 	echo
-	echo "$(date -u +%Y-%m-%d), $rounds rounds, boots alternated; per-exit time is the"
-	echo "median over rounds; the ratio is the framework's time over the baseline's"
-	echo "in the same round, median [min, max]. Transfers are per batch (medians):"
+	echo "$(date -u +%Y-%m-%d), $rounds rounds, boots alternated. Time is QEMU's"
+	echo "instruction count (-icount shift=0,sleep=off: the guest's clock moves"
+	echo "a fixed step per instruction executed); ns/exit is the median over"
+	echo "rounds, the ratio the framework's time over the baseline's in the same"
+	echo "round, median [min, max]. Transfers are per batch (medians):"
 	echo "on x86 what the save/restore primitives moved while a vCPU was loaded,"
 	echo "counted the same way on both kernels (kernel/patches/6.12-count); on the"
 	echo "other arches the framework's own stats (the baseline's are not counted"

@@ -224,6 +224,8 @@ struct gfpu_stats {
  * @policy: GFPU_POLICY_* bits latched at run enter.
  * @in_run: between gfpu_run_enter() and gfpu_run_exit().
  * @in_guest: between gfpu_guest_enter() and gfpu_exit_sync().
+ * @loaded: between gfpu_vcpu_load() and gfpu_vcpu_put(), on any CPU (KVM's
+ *	vcpu->cpu cannot tell: x86 leaves it set after a put).
  * @stats: its counters, which live in KVM's per-vCPU stats.
  * @arch: the backend's per-vCPU state (&struct gfpu_arch_vcpu in
  *	<gfpu/gfpu_ARCH.h>).
@@ -232,8 +234,8 @@ struct gfpu_stats {
  * &struct kvm_vcpu_arch, as it embeds &struct fpu_guest, and the arch
  * hardware layer finds KVM's vCPU with container_of().  It holds only what
  * KVM does not: the guest's XCR0, its supported xfeatures, XFD_ERR, the
- * SVE vector length and whether the vCPU is loaded or scheduled out are
- * read where KVM keeps them.
+ * SVE vector length and whether the vCPU is scheduled out are read where
+ * KVM keeps them.
  *
  * Owned by the task that runs the vCPU (KVM's vcpu->mutex serialises
  * ioctls); fields change with preemption disabled when a CPU is involved.
@@ -242,6 +244,7 @@ struct gfpu_vcpu {
 	unsigned int policy;
 	bool in_run;
 	bool in_guest;
+	bool loaded;
 	struct gfpu_stats *stats;
 	struct gfpu_arch_vcpu arch;
 };

@@ -348,6 +348,28 @@ static void run_scenario(const struct scenario *s)
 	kvm_vm_free(vm);
 }
 
+/*
+ * The clock a batch is timed with: a clocksource of jiffies resolution
+ * (x86 under TCG falls back to one unless booted with tsc=reliable)
+ * quantises a batch's time in ticks.
+ */
+static void print_clock(void)
+{
+	char cs[64] = "unknown";
+	struct timespec res;
+	FILE *f;
+
+	f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	if (f) {
+		if (fscanf(f, "%63s", cs) != 1)
+			strcpy(cs, "unknown");
+		fclose(f);
+	}
+	clock_getres(CLOCK_MONOTONIC, &res);
+	ksft_print_msg("compare: clocksource=%s res_ns=%ld\n", cs,
+		       res.tv_sec * 1000000000L + res.tv_nsec);
+}
+
 int main(void)
 {
 	size_t i;
@@ -356,6 +378,7 @@ int main(void)
 	ksft_set_plan(ARRAY_SIZE(scenarios));
 	ksft_print_msg("compare: policy=%ld exits_per_vcpu=%d\n",
 		       gfpu_policy_param(), EXITS);
+	print_clock();
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 		run_scenario(&scenarios[i]);
 	ksft_finished();
