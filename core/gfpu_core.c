@@ -85,8 +85,10 @@ static void gfpu_revalidate(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 		return;
 	if (c->vcpu == v && gfpu_arch_still_live(v, c))
 		return;
-	if (c->vcpu == v)
+	if (c->vcpu == v) {
 		v->stats->steals++;
+		gfpu_arch_stolen(v, c);
+	}
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 

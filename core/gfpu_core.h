@@ -123,6 +123,13 @@ void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v);
 int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed);
 /* Is what @c records as live still in the registers? */
 bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+/*
+ * It is not: the host took the registers (a context switch, kernel-mode
+ * FP) and saved what @c records as live.  Count that save, so that the
+ * vCPU's stats are every transfer made while it was loaded.  @c still
+ * holds the old owner.
+ */
+void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in);
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c);

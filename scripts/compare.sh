@@ -12,7 +12,7 @@
 # Transfers come from the instrumentation's fpu_saves, fpu_restores and
 # fpu_bytes stats (kernel/patches/6.12-count: every transfer the FP
 # save/restore primitives made while a vCPU was loaded, counted the same
-# way in both kernels), where the arch counts them (x86 so far); else
+# way in both kernels), where the arch counts them (x86, arm64); else
 # from the framework's own gfpu_* stats, which the baseline lacks (its
 # transfer columns are then empty and only its time counts).
 # A boot whose raw result is newer than its kernel image, the scenario
@@ -201,10 +201,11 @@ md=$out/compare.md
 	echo "a fixed step per instruction executed); ns/exit is the median over"
 	echo "rounds, the ratio the framework's time over the baseline's in the same"
 	echo "round, median [min, max]. Transfers are per batch (medians):"
-	echo "on x86 what the save/restore primitives moved while a vCPU was loaded,"
-	echo "counted the same way on both kernels (kernel/patches/6.12-count); on the"
-	echo "other arches the framework's own stats (the baseline's are not counted"
-	echo "there yet). The oracle column needs the model replay (not yet built)."
+	echo "on x86 and arm64 what the save/restore primitives moved while a vCPU"
+	echo "was loaded, counted the same way on both kernels"
+	echo "(kernel/patches/6.12-count); on riscv the framework's own stats (the"
+	echo "baseline's are not counted there yet). The oracle column needs the"
+	echo "model replay (not yet built)."
 	for arch in $arches; do
 		echo
 		echo "## $arch"

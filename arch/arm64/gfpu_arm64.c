@@ -59,6 +59,18 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return gfpu_arm64_hw_regs_live();
 }
 
+/*
+ * kernel_neon_begin() (from a softirq: a context switch goes through the
+ * put first) saved what was bound: the guest's state once bound at exit,
+ * or under the lazy policy the task's own.  It saves only while
+ * TIF_FOREIGN_FPSTATE is clear and then sets it, so once per steal.
+ */
+void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_count_xfer(v, gfpu_arm64_hw_stolen(v,
+						c->owner == GFPU_OWNER_GUEST));
+}
+
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
 	if (!v->in_run)
@@ -86,7 +98,7 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 	if (sched_in)
 		gfpu_arm64_hw_flush_cpu();
 	else
-		gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v));
+		gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v, false));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -131,7 +143,7 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
-	gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v));
+	gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v, true));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
 
@@ -148,6 +160,9 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 		 * trap follows TIF_SVE again.
 		 */
 		gfpu_arm64_hw_host_rebind();
+		/* The context switch that follows saves it. */
+		if (sched_out)
+			gfpu_count_xfer(v, gfpu_arm64_hw_stolen(v, false));
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 		break;
 	default:

@@ -98,10 +98,9 @@ bool gfpu_arm64_hw_host_sve(void)
 	return test_thread_flag(TIF_SVE);
 }
 
-struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v)
+struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v, bool guest)
 {
 	bool live = !test_thread_flag(TIF_FOREIGN_FPSTATE);
-	bool guest = guest_owns_fp_regs();
 	struct gfpu_xfer x = { };
 
 	fpsimd_save_and_flush_cpu_state();
@@ -111,6 +110,20 @@ struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v)
 		x.bytes = guest ? gfpu_guest_bytes(v) :
 			  sizeof(struct user_fpsimd_state);
 	}
+	return x;
+}
+
+/*
+ * What the host's fpsimd_save_user_state() moved when it took the
+ * registers: the bound vCPU's state at its own size, or the task's, which
+ * inside KVM_RUN the syscall ABI has cut down to FPSIMD.
+ */
+struct gfpu_xfer gfpu_arm64_hw_stolen(struct gfpu_vcpu *v, bool guest)
+{
+	struct gfpu_xfer x = { };
+
+	gfpu_xfer_save(&x, guest ? gfpu_guest_bytes(v) :
+		       sizeof(struct user_fpsimd_state));
 	return x;
 }
 

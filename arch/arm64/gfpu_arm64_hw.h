@@ -38,8 +38,19 @@ bool gfpu_arm64_hw_regs_live(void);
 /* The current task's TIF_SVE. */
 bool gfpu_arm64_hw_host_sve(void);
 
-/* fpsimd_save_and_flush_cpu_state(): save whatever is bound, unbind. */
-struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v);
+/*
+ * fpsimd_save_and_flush_cpu_state(): save whatever is bound, unbind.
+ * @guest: the vCPU's state is what is bound, else the task's.  The caller
+ * knows; hyp's fp_owner may be stale (a put leaves it, and so does a
+ * steal), so it cannot tell.
+ */
+struct gfpu_xfer gfpu_arm64_hw_save_flush(struct gfpu_vcpu *v, bool guest);
+
+/*
+ * What the host saved when it took the registers behind gfpu's back:
+ * the bound vCPU's state when @guest, else the task's.  Moves nothing.
+ */
+struct gfpu_xfer gfpu_arm64_hw_stolen(struct gfpu_vcpu *v, bool guest);
 
 /* fpsimd_flush_cpu_state(): unbind without saving. */
 void gfpu_arm64_hw_flush_cpu(void);

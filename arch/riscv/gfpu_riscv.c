@@ -58,6 +58,15 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return !(v->arch.v_bound && gfpu_riscv_hw_v_taken(v));
 }
 
+/*
+ * riscv's primitives are not counted (kernel/patches/6.12-count): its
+ * stats are gfpu's own transfers, and kernel-mode vector's save of the
+ * bound state is only a steal.
+ */
+void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+}
+
 /* Give the guest back the FS and VS that the lazy trap held Off. */
 static void gfpu_riscv_disarm(struct gfpu_vcpu *v)
 {

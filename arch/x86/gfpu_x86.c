@@ -49,6 +49,11 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	return (c->owner == GFPU_OWNER_GUEST) == v->arch.swapped;
 }
 
+/* Counted by gfpu_x86_look(), which also sees saves made while NONE. */
+void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+}
+
 /*
  * The host saves the current fpstate's registers behind gfpu's back: the
  * context switch at a sched_out (switch_fpu_prepare()) and kernel-mode FP

@@ -116,6 +116,13 @@ static struct sim_world {
 	struct kvm_vcpu kvcpu;		/* KVM's vCPU; gfpu inside */
 	struct gfpu_vcpu *v;		/* &kvcpu.arch.gfpu, or NULL */
 	bool ran, sme, softirq;
+	/*
+	 * Between KVM's vcpu_load() and vcpu_put() (its preempt notifier is
+	 * registered, through preemption too); what the primitives moved for
+	 * the vCPU meanwhile (kvm_count_fpu_xfer()).
+	 */
+	bool loaded;
+	u64 prim_saves, prim_restores, prim_bytes;
 	unsigned int run_policy;	/* what this KVM_RUN must have latched */
 	unsigned int warnings;		/* pr_warn_once() calls */
 	u64 g_exp_v, g_exp_zhi, g_exp_p;
@@ -425,6 +432,21 @@ void sim_cpacr_zen_el0(bool on)
 /* === Hyp: the guest's FP/SVE trap ====================================== */
 
 /*
+ * The counting patch: a transfer is the vCPU's when current, on the CPU
+ * it runs on (in a softirq too), has it loaded.
+ */
+void kvm_count_fpu_xfer(bool save, u64 bytes)
+{
+	if (!w.loaded || cpu()->cur != &w.vmm)
+		return;
+	if (save)
+		w.prim_saves++;
+	else
+		w.prim_restores++;
+	w.prim_bytes += bytes;
+}
+
+/*
  * kvm_hyp_handle_fpsimd() with gfpu: false when it handed the trap back
  * (the host's state is live, GFPU_FP_RETRY) and the vCPU exits.
  */
@@ -441,8 +463,10 @@ static bool hyp_handle_fpsimd(void)
 		set_vl(vcpu->arch.sve_max_vl);
 		sve_load_state(vcpu_sve_pffr(vcpu),
 			       &vcpu->arch.ctxt.fp_regs.fpsr, true);
+		kvm_count_fpu_xfer(false, SVE_SIG_REGS_SIZE(vcpu_sve_max_vq(vcpu)));
 	} else {
 		fpsimd_load_state(&vcpu->arch.ctxt.fp_regs);
+		kvm_count_fpu_xfer(false, sizeof(struct user_fpsimd_state));
 	}
 	*host_data_ptr(fp_owner) = FP_STATE_GUEST_OWNED;
 	return true;
@@ -528,10 +552,28 @@ static void run_check(void)
 		model_fail("host state left live for the guest on an SME host: ZA and streaming mode would stay live");
 }
 
+/* Between runs gfpu has counted every transfer the primitives made. */
+static void count_check(void)
+{
+	if (!w.v || w.loaded)
+		return;
+	if (w.v->stats->saves != w.prim_saves ||
+	    w.v->stats->restores != w.prim_restores ||
+	    w.v->stats->bytes != w.prim_bytes)
+		model_fail("gfpu counted %llu saves, %llu restores, %llu bytes; the primitives made %llu, %llu, %llu",
+			   (unsigned long long)w.v->stats->saves,
+			   (unsigned long long)w.v->stats->restores,
+			   (unsigned long long)w.v->stats->bytes,
+			   (unsigned long long)w.prim_saves,
+			   (unsigned long long)w.prim_restores,
+			   (unsigned long long)w.prim_bytes);
+}
+
 void sim_check(void)
 {
 	mc.cur_cpu = mc.vcpu_cpu;
 	run_check();
+	count_check();
 	if (mc.phase == PH_USER)
 		task_check(&w.vmm, "VMM");
 	else if (mc.phase == PH_GUEST && guest_owns_fp_regs())
@@ -613,6 +655,7 @@ static void other_task_fp(struct sim_task *o)
 	task_write(o, false);
 }
 
+#define sim_vcpu_unloaded()	(w.loaded = false)
 #include "sim_thread.h"
 
 static void ev_u_fp(void)
@@ -700,6 +743,8 @@ static void ev_u_run(void)
 	w.run_policy = w.v->policy;
 	w.ran = true;
 	preempt_disable();
+	/* vcpu_load(): KVM's preempt notifier from here to vcpu_put(). */
+	w.loaded = true;
 	gfpu_vcpu_load(w.v, false);
 	preempt_enable();
 	mc.phase = PH_KERNEL;

@@ -261,6 +261,12 @@ static inline void fpsimd_flush_cpu_state(void)
 	set_thread_flag(TIF_FOREIGN_FPSTATE);
 }
 
+/*
+ * kernel/patches/6.12-count: charge one transfer to the vCPU current has
+ * loaded, if any (virt/kvm/kvm_main.c's kvm_count_fpu_xfer()).
+ */
+void kvm_count_fpu_xfer(bool save, u64 bytes);
+
 /* fpsimd_save_user_state(): write the bound state back (via last). */
 static inline void fpsimd_save_user_state(void)
 {
@@ -286,9 +292,11 @@ static inline void fpsimd_save_user_state(void)
 		sve_save_state((char *)last->sve_state + sve_ffr_offset(vl),
 			       &last->st->fpsr, true);
 		*last->fp_type = FP_STATE_SVE;
+		kvm_count_fpu_xfer(true, SVE_SIG_REGS_SIZE(sve_vq_from_vl(vl)));
 	} else {
 		fpsimd_save_state(last->st);
 		*last->fp_type = FP_STATE_FPSIMD;
+		kvm_count_fpu_xfer(true, sizeof(struct user_fpsimd_state));
 	}
 }
 
@@ -357,9 +365,12 @@ static inline void task_fpsimd_load(void)
 		WARN_ON_ONCE(current->thread.fp_type != FP_STATE_SVE);
 		sve_load_state(sve_pffr(&current->thread),
 			       &current->thread.uw.fpsimd_state.fpsr, true);
+		kvm_count_fpu_xfer(false, SVE_SIG_REGS_SIZE(sve_vq_from_vl(
+					task_get_sve_vl(current))));
 	} else {
 		WARN_ON_ONCE(current->thread.fp_type != FP_STATE_FPSIMD);
 		fpsimd_load_state(&current->thread.uw.fpsimd_state);
+		kvm_count_fpu_xfer(false, sizeof(struct user_fpsimd_state));
 	}
 }
 
