@@ -55,12 +55,17 @@ kobj() {
 }
 # Time is QEMU's instruction count: with -icount the guest's clocks
 # advance by a fixed step per instruction executed (sleep=off: idle time
-# jumps to the next timer), so a batch's time is proportional to its
-# instructions, nearly the same on every run.  Wall-clock time under TCG on a loaded 2-core
-# host spread 0.48-2.16x between rounds of one design (and the x86
-# guest's clocksource, refined-jiffies once the TSC sync check fails
-# with two sockets, ticks in 4 ms steps and loses ticks while TCG is
-# busy); what the designs change is the work done, which this measures.
+# jumps to the next timer), so a batch's time is proportional to the
+# instructions executed meanwhile, the same to about 1% from run to run.
+# Wall-clock time under TCG on a loaded 2-core host spread 0.48-2.16x
+# between rounds of one design (and the x86 guest's clocksource,
+# refined-jiffies once the TSC sync check fails with two sockets, ticks
+# in 4 ms steps and loses ticks while TCG is busy).  What this does not
+# see: an instruction is an instruction, so an XSAVE or an SVE save
+# costs one and a trap or VM exit's hardware cost nothing (the transfer
+# columns count those); and TCG then runs the vCPUs round robin on one
+# thread, so a batch's time includes the other CPU's instructions
+# (overcommit, migrate, the preempting threads).
 qemu_extra="-icount shift=0,sleep=off"
 # The guest's clock: tsc=reliable keeps the x86 guest on the TSC.
 kargs() {
@@ -198,9 +203,11 @@ md=$out/compare.md
 	echo
 	echo "$(date -u +%Y-%m-%d), $rounds rounds, boots alternated. Time is QEMU's"
 	echo "instruction count (-icount shift=0,sleep=off: the guest's clock moves"
-	echo "a fixed step per instruction executed); ns/exit is the median over"
-	echo "rounds, the ratio the framework's time over the baseline's in the same"
-	echo "round, median [min, max]. Transfers are per batch (medians):"
+	echo "a fixed step per instruction executed, on every CPU, so an XSAVE costs"
+	echo "what an ADD does and a VM exit's hardware cost is not seen); icount"
+	echo "ns/exit is the median over rounds, the ratio the framework's time over"
+	echo "the baseline's in the same round, median [min, max]. Transfers are per"
+	echo "batch (medians):"
 	echo "on x86 and arm64 what the save/restore primitives moved while a vCPU"
 	echo "was loaded, counted the same way on both kernels"
 	echo "(kernel/patches/6.12-count); on riscv the framework's own stats (the"
@@ -210,7 +217,7 @@ md=$out/compare.md
 		echo
 		echo "## $arch"
 		echo
-		echo "| scenario | design | exits | saves | restores | bytes | ns/exit | ratio [min, max] |"
+		echo "| scenario | design | exits | saves | restores | bytes | icount ns/exit | ratio [min, max] |"
 		echo "|---|---|---|---|---|---|---|---|"
 		grep "^$arch," "$csv" | while IFS=, read -r a sc d s r b e ns _ _; do
 			rt=$(awk -v a="$a" -v sc="$sc" -v d="$d" '$1 == a && $2 == sc && $3 == d {

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The main job: install what is missing, build gfpu into a 6.12 kernel for
-# x86_64 and arm64, boot each under QEMU, run the tests there, and print
-# one summary per arch (tests, and the framework's own counters).
+# x86_64 and arm64, boot each under QEMU, run the tests there, print one
+# summary per arch (tests, and the framework's own counters), then compare
+# the designs with unmodified 6.12 on those arches (make compare: the
+# table and plots in build/compare/).
 #
 # Usage: scripts/run.sh [ARCH...]     (default: x86_64 arm64)
+# Environment: COMPARE=0 skips the comparison; ROUNDS (make compare's).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -32,4 +35,11 @@ for arch in $arches; do
 	echo "$arch: ${line:-no result (see above)}"
 	grep -E '^# +gfpu stats:' "$log/$arch" | sed 's/^# */    /' | head -n 8
 done
+
+if [ "${COMPARE:-1}" = 1 ]; then
+	echo
+	echo "[run] compare: $arches (make compare)"
+	"$top/scripts/compare.sh" $arches || rc=1
+	[ -f "$top/build/compare/compare.md" ] && cat "$top/build/compare/compare.md"
+fi
 exit "$rc"

@@ -257,15 +257,32 @@ static long delta(long after, long before)
  * VMM's registers live): a softirq in either may save them, once per
  * edge at most (then they are foreign), and an exit is three KVM_RUNs
  * (as on x86).  Measured: 1473 (eager) and 1911 (lazy-host) in 2000
- * exits.
+ * exits.  Where the guest's state has the VMM's size (here), the bytes
+ * cannot tell such a save from a missed steal of the guest's: the model
+ * catches that one (mutant arm64_steal_uncounted).
  */
 #if defined(__x86_64__)
 #define RUN_XFERS	2
-#define KFPU_EDGE_MAX	1
+#define KFPU_EDGE_MAX(policy)	1
 #elif defined(__aarch64__)
 #define RUN_XFERS	1
-#define KFPU_EDGE_MAX	60
+/* Eager: gfpu's put leaves nothing live, so only the load edge. */
+#define KFPU_EDGE_MAX(policy)	((policy) & 1 ? 60 : 30)
 #endif
+
+/* arm64's protected mode (kvm-arm.mode=protected), where hyp counts nothing. */
+static bool protected_kvm(void)
+{
+	char line[1024] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "kvm-arm.mode=protected") != NULL;
+}
 
 static void verdict(const struct scenario *s, const struct gfpu_counters *d,
 		    unsigned long runs)
@@ -273,7 +290,10 @@ static void verdict(const struct scenario *s, const struct gfpu_counters *d,
 #ifdef RUN_XFERS
 	long extra = d->fpu_saves - d->saves;
 
-	if (d->fpu_saves < 0) {
+	if (protected_kvm()) {
+		ksft_test_result_skip("%s: protected KVM: hyp's transfers are not counted\n",
+				      s->name);
+	} else if (d->fpu_saves < 0) {
 		ksft_test_result_fail("%s: no fpu_* stats: the kernel lacks the counting patch\n",
 				      s->name);
 	} else if (d->saves < 0) {
@@ -296,7 +316,8 @@ static void verdict(const struct scenario *s, const struct gfpu_counters *d,
 		long n = d->saves + d->restores;
 
 		ksft_test_result(d->restores == d->fpu_restores && extra >= 0 &&
-				 extra < KFPU_EDGE_MAX * (long)runs / 10 && n > 0 &&
+				 extra < KFPU_EDGE_MAX(gfpu_policy_param()) *
+					 (long)runs / 10 && n > 0 &&
 				 (d->fpu_bytes - d->bytes) * n == extra * d->bytes,
 				 "%s: gfpu's stats equal the primitives' but for %ld saves at the load/put edges: %ld/%ld saves, %ld/%ld restores, %ld/%ld bytes\n",
 				 s->name, extra, d->saves, d->fpu_saves, d->restores,
