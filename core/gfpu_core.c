@@ -34,52 +34,14 @@ static unsigned int gfpu_global_policy;
 
 /* === Internals ======================================================== */
 
-/**
- * gfpu_set_owner() - record a change of what this CPU's registers hold
- * @c: this CPU's record.
- * @owner: the new owner.
- * @v: the vCPU concerned (ignored for GFPU_OWNER_NONE).
- *
- * Context: preemption disabled, @c is this CPU's.
- */
-void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
-		    struct gfpu_vcpu *v)
-{
-	/*
-	 * Re-marking what is already live is a wasted transfer or a
-	 * bookkeeping bug; only NONE may be set again (flushes are
-	 * idempotent).
-	 */
-	GFPU_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
-	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
-	if (c->owner != owner || c->vcpu != v)
-		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
-	c->owner = owner;
-	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
-}
-
-/**
- * gfpu_count_xfer() - count what a hardware-layer primitive moved
- * @v: the vCPU the backend moved state for.
- * @x: the primitive's report.
- *
- * Context: the task that runs the vCPU, preemption disabled.
- */
-void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x)
-{
-	trace_gfpu_xfer(v, x.saves, x.restores, x.bytes);
-	v->stats->saves += x.saves;
-	v->stats->restores += x.restores;
-	v->stats->bytes += x.bytes;
-}
-
 /*
  * The host may have taken the registers since the last hook: a context
  * switch saved them, or kernel-mode FP saved and clobbered them.  Either
  * way the state went to where the host's own tracking sends it (the task,
  * or the vCPU it was bound to), so the registers are simply nobody's now.
  */
-static void gfpu_revalidate(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+static __always_inline void gfpu_revalidate(struct gfpu_vcpu *v,
+					    struct gfpu_cpu *c)
 {
 	if (c->owner == GFPU_OWNER_NONE)
 		return;
@@ -93,8 +55,9 @@ static void gfpu_revalidate(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 }
 
 /* @arg: the hook's flag, for the trace (gfpu_trace.h). */
-static void gfpu_count_hook(struct gfpu_vcpu *v, enum gfpu_hook hook,
-			    unsigned int arg)
+static __always_inline void gfpu_count_hook(struct gfpu_vcpu *v,
+					    enum gfpu_hook hook,
+					    unsigned int arg)
 {
 	trace_gfpu_hook(v, hook, arg);
 	v->stats->hooks[hook]++;

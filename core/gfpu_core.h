@@ -11,6 +11,7 @@
 #include "gfpu_internal.h"
 #include <gfpu/gfpu.h>
 #include "gfpu_arch.h"
+#include "gfpu_trace.h"
 
 /**
  * struct gfpu_cpu - what one physical CPU's FP/SIMD registers hold
@@ -46,14 +47,16 @@ static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 
 DECLARE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
 
-/* This CPU's record.  Context: preemption disabled. */
+/*
+ * This CPU's record.  Context: preemption disabled, which every caller
+ * asserts itself just before: this_cpu_ptr()'s CONFIG_DEBUG_PREEMPT
+ * check would only repeat it, on every hook of every KVM_RUN.
+ */
 static inline struct gfpu_cpu *gfpu_this_cpu(void)
 {
-	return this_cpu_ptr(&gfpu_cpus);
+	return raw_cpu_ptr(&gfpu_cpus);
 }
 
-void gfpu_set_owner(struct gfpu_cpu *c, enum gfpu_owner owner,
-		    struct gfpu_vcpu *v);
 /**
  * struct gfpu_xfer - what one hardware-layer primitive moved
  * @saves: register-to-memory transfers it made.
@@ -84,7 +87,44 @@ static inline void gfpu_xfer_restore(struct gfpu_xfer *x, u64 bytes)
 	x->bytes += bytes;
 }
 
-void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x);
+/**
+ * gfpu_set_owner() - record a change of what this CPU's registers hold
+ * @c: this CPU's record.
+ * @owner: the new owner.
+ * @v: the vCPU concerned (ignored for GFPU_OWNER_NONE).
+ *
+ * Context: preemption disabled, @c is this CPU's.
+ */
+static inline void gfpu_set_owner(struct gfpu_cpu *c,
+				  enum gfpu_owner owner, struct gfpu_vcpu *v)
+{
+	/*
+	 * Re-marking what is already live is a wasted transfer or a
+	 * bookkeeping bug; only NONE may be set again (flushes are
+	 * idempotent).
+	 */
+	GFPU_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
+	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
+	if (c->owner != owner || c->vcpu != v)
+		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
+	c->owner = owner;
+	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
+}
+
+/**
+ * gfpu_count_xfer() - count what a hardware-layer primitive moved
+ * @v: the vCPU the backend moved state for.
+ * @x: the primitive's report.
+ *
+ * Context: the task that runs the vCPU, preemption disabled.
+ */
+static inline void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x)
+{
+	trace_gfpu_xfer(v, x.saves, x.restores, x.bytes);
+	v->stats->saves += x.saves;
+	v->stats->restores += x.restores;
+	v->stats->bytes += x.bytes;
+}
 
 /**
  * gfpu_reg_check() - check a uAPI access to one register of a register file

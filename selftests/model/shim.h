@@ -39,6 +39,9 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, val)	(*(volatile __typeof__(x) *)&(x) = (val))
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#ifndef __always_inline		/* glibc's <sys/cdefs.h> has it */
+#define __always_inline		inline __attribute__((__always_inline__))
+#endif
 #define static_assert(e)	_Static_assert(e, #e)
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -59,6 +62,7 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #define DECLARE_PER_CPU(type, name)	extern DEFINE_PER_CPU(type, name)
 #define this_cpu_read(var)		((var)[model_this_cpu()])
 #define this_cpu_ptr(p)			(&(*(p))[model_this_cpu()])
+#define raw_cpu_ptr(p)			this_cpu_ptr(p)
 #define per_cpu_ptr(p, cpu)		(&(*(p))[cpu])
 #define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < MODEL_NR_CPUS; (cpu)++)
 
