@@ -120,6 +120,28 @@ void model_use(int cpu, enum model_ctx ctx, u64 bytes);
 /* Context @ctx's state must be in memory now (uAPI read of it). */
 void model_sync(enum model_ctx ctx);
 
+/*
+ * What the instrumented primitives moved for the vCPU
+ * (kernel/patches/6.12-count's kvm_count_fpu_xfer()), which gfpu's own
+ * stats must equal whenever the vCPU is not loaded.
+ */
+struct model_prim {
+	u64 saves, restores, bytes;
+};
+
+static inline void model_prim_count(struct model_prim *p, bool save,
+				    u64 bytes)
+{
+	if (save)
+		p->saves++;
+	else
+		p->restores++;
+	p->bytes += bytes;
+}
+
+/* Fails the run unless @s counted what @p did. */
+void model_prim_check(const struct gfpu_stats *s, const struct model_prim *p);
+
 /* Context helpers for the simulators. */
 static inline void model_irq_off(void) { mc.irq_off[mc.cur_cpu]++; }
 static inline void model_irq_on(void) { mc.irq_off[mc.cur_cpu]--; }

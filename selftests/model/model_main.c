@@ -157,6 +157,19 @@ void model_count(bool save, u64 bytes)
 	mc.bytes += bytes;
 }
 
+void model_prim_check(const struct gfpu_stats *s, const struct model_prim *p)
+{
+	if (s->saves != p->saves || s->restores != p->restores ||
+	    s->bytes != p->bytes)
+		model_fail("gfpu counted %llu saves, %llu restores, %llu bytes; the primitives made %llu, %llu, %llu",
+			   (unsigned long long)s->saves,
+			   (unsigned long long)s->restores,
+			   (unsigned long long)s->bytes,
+			   (unsigned long long)p->saves,
+			   (unsigned long long)p->restores,
+			   (unsigned long long)p->bytes);
+}
+
 /* === Offline oracle ==================================================== */
 
 /*

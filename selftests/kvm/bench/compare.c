@@ -263,7 +263,7 @@ static long delta(long after, long before)
  */
 #if defined(__x86_64__)
 #define RUN_XFERS	2
-#define KFPU_EDGE_MAX(policy)	1
+#define KFPU_EDGE_MAX(policy)	((void)(policy), 1)
 #elif defined(__aarch64__)
 #define RUN_XFERS	1
 /* Eager: gfpu's put leaves nothing live, so only the load edge. */
@@ -401,18 +401,19 @@ static void run_scenario(const struct scenario *s)
  */
 static void print_clock(void)
 {
-	char cs[64] = "unknown";
+	char cs[64] = "";
 	struct timespec res;
 	FILE *f;
 
 	f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
 	if (f) {
 		if (fscanf(f, "%63s", cs) != 1)
-			strcpy(cs, "unknown");
+			cs[0] = 0;
 		fclose(f);
 	}
 	clock_getres(CLOCK_MONOTONIC, &res);
-	ksft_print_msg("compare: clocksource=%s res_ns=%ld\n", cs,
+	ksft_print_msg("compare: clocksource=%s res_ns=%ld\n",
+		       cs[0] ? cs : "unknown",
 		       res.tv_sec * 1000000000L + res.tv_nsec);
 }
 
