@@ -15,6 +15,10 @@
 # way in both kernels), where the arch counts them (x86, arm64); else
 # from the framework's own gfpu_* stats, which the baseline lacks (its
 # transfer columns are then empty and only its time counts).
+# The first round's framework boots also trace each one-vCPU scenario
+# once (compare.replay=1) and the model replays the trace
+# (selftests/model, -r): it must count what the kernel counted, and the
+# oracle on the same trace is that run's lower bound.
 # A boot whose raw result is newer than its kernel image, the scenario
 # program and this script is not made again (delete build/compare/raw to
 # redo them all).
@@ -100,11 +104,14 @@ for r in $(seq 1 "$rounds"); do
 				continue
 			fi
 			t1=$(date +%s)
+			ka=$(kargs "$arch")
+			[ "$r" = 1 ] && [ "$fw" = y ] && ka="$ka compare.replay=1"
 			make --no-print-directory -C "$top/kernel" boot ARCH="$arch" \
 				FRAMEWORK="$fw" POLICY="$policy" LIST="$list" \
-				KERNEL_ARGS="$(kargs "$arch")" QEMU_EXTRA="$qemu_extra" \
+				KERNEL_ARGS="$ka" QEMU_EXTRA="$qemu_extra" \
 				QUIET=1 > "$f.log" 2>&1
 			grep -o 'compare: scenario=.*' "$f.log" > "$f.tmp"
+			grep -o 'compare: replay .*' "$f.log" > "${f%.txt}.replay"
 			if [ "$(wc -l < "$f.tmp")" -lt 1 ]; then
 				echo "[compare] $arch $name round $r: no results (see $f.log)"
 				rm -f "$f.tmp"
@@ -130,14 +137,44 @@ rawlines() {
 	done
 }
 
+# The model's replay of each traced scenario: its counts against the
+# kernel's, and the oracle for that run.
+make --no-print-directory -C "$top/selftests/model" > "$raw/model-build.log" 2>&1 ||
+	{ echo "[compare] the model does not build (see $raw/model-build.log)"; exit 1; }
+march() {
+	case $1 in x86_64) echo x86 ;; riscv64) echo riscv ;; *) echo "$1" ;; esac
+}
+oracle=$out/oracle.txt
+: > "$oracle"
+for arch in $arches; do
+	read -r -a ds <<< "$(designs "$arch")"
+	for d in "${ds[@]}"; do
+		name=${d%%=*}
+		rp=$raw/$arch-$name-1.replay
+		[ -s "$rp" ] || continue
+		"$top/selftests/model/out/model-$(march "$arch")" -r "$rp" \
+			> "$raw/$arch-$name.model" 2>&1
+		grep '^replay: ' "$raw/$arch-$name.model" | sed "s/^replay: /$arch $name /" >> "$oracle"
+		grep '^not ok' "$raw/$arch-$name.model" | sed "s/^/[compare] $arch $name: /"
+	done
+done
+agree=$(awk '/ agree=1 /' "$oracle" | wc -l)
+replayed=$(wc -l < "$oracle")
+
 # One row per arch, scenario, design: medians over the rounds.
 csv=$out/compare.csv
 echo "arch,scenario,design,saves,restores,bytes,exits,ns_per_exit,oracle_saves,oracle_restores" > "$csv"
-rawlines | awk '
+rawlines | awk -v oracle="$oracle" '
 function kv(s, k,  i, a, n) {
 	n = split(s, a, /[ =]/)
 	for (i = 1; i < n; i++) if (a[i] == k) return a[i + 1]
 	return ""
+}
+BEGIN {
+	while ((getline l < oracle) > 0) {
+		split(l, w, " "); o = kv(l, "oracle")
+		if (o != "") { split(o, x, "/"); osv[w[1] SUBSEP kv(l, "scenario") SUBSEP w[2]] = x[1]; ors[w[1] SUBSEP kv(l, "scenario") SUBSEP w[2]] = x[2] }
+	}
 }
 function median(list,  a, n, i, j, t) {
 	n = split(list, a, " ")
@@ -164,7 +201,7 @@ END {
 		s = median(psv[k]); r = median(prs[k]); b = median(pby[k])
 		if (s + r <= 0) { s = median(sv[k]); r = median(rs[k]); b = median(by[k]) }
 		if (s < 0) { s = ""; r = ""; b = "" }
-		printf "%s,%s,%s,%s,%s,%s,%s,%.0f,,\n", q[1], q[2], q[3], s, r, b, exits[k], median(ns[k])
+		printf "%s,%s,%s,%s,%s,%s,%s,%.0f,%s,%s\n", q[1], q[2], q[3], s, r, b, exits[k], median(ns[k]), osv[k], ors[k]
 	}
 }' | sort >> "$csv"
 
@@ -211,21 +248,30 @@ md=$out/compare.md
 	echo "on x86 and arm64 what the save/restore primitives moved while a vCPU"
 	echo "was loaded, counted the same way on both kernels"
 	echo "(kernel/patches/6.12-count); on riscv the framework's own stats (the"
-	echo "baseline's are not counted there yet). The oracle column needs the"
-	echo "model replay (not yet built)."
+	echo "baseline's are not counted there yet)."
+	echo
+	echo "The oracle (o.saves, o.restores) is the fewest transfers any design"
+	echo "could have made on the FP uses of a traced run of the same scenario"
+	echo "(the first round's, framework kernels): the model replays the trace,"
+	echo "must count what the kernel counted, and runs the oracle on it. x/o"
+	echo "is the design's transfers over the oracle's. Not replayed: overcommit"
+	echo "(four vCPUs; the model has one). model/kernel agreement: $agree of"
+	echo "$replayed traced runs."
 	for arch in $arches; do
 		echo
 		echo "## $arch"
 		echo
-		echo "| scenario | design | exits | saves | restores | bytes | icount ns/exit | ratio [min, max] |"
-		echo "|---|---|---|---|---|---|---|---|"
-		grep "^$arch," "$csv" | while IFS=, read -r a sc d s r b e ns _ _; do
+		echo "| scenario | design | exits | saves | restores | bytes | o.saves | o.restores | x/o | icount ns/exit | ratio [min, max] |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		grep "^$arch," "$csv" | while IFS=, read -r a sc d s r b e ns os or; do
 			rt=$(awk -v a="$a" -v sc="$sc" -v d="$d" '$1 == a && $2 == sc && $3 == d {
 				n = NF - 3; for (i = 4; i <= NF; i++) v[i - 3] = $i
 				for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
 				m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 				printf "%.2f [%.2f, %.2f]", m, v[1], v[n] }' "$ratios")
-			echo "| $sc | $d | $e | ${s:--} | ${r:--} | ${b:--} | $ns | ${rt:--} |"
+			xo=$(awk -v s="$s" -v r="$r" -v os="$os" -v or="$or" 'BEGIN {
+				if (os != "" && s != "" && os + or > 0) printf "%.1f", (s + r) / (os + or) }')
+			echo "| $sc | $d | $e | ${s:--} | ${r:--} | ${b:--} | ${os:--} | ${or:--} | ${xo:--} | $ns | ${rt:--} |"
 		done
 	done
 } > "$md"
@@ -237,7 +283,8 @@ command -v gnuplot > /dev/null ||
 	echo "[compare] no gnuplot: no plots"
 if command -v gnuplot > /dev/null; then
 	for arch in $arches; do
-		grep "^$arch," "$csv" | awk -F, '$4 != "" { print $2, $3, ($4 + $5) / $7 }' \
+		grep "^$arch," "$csv" | awk -F, '$4 != "" {
+			print $2, $3, ($4 + $5) / $7, $9 == "" ? "?" : ($9 + $10) / $7 }' \
 			> "$out/$arch-transfers.dat"
 		awk -v a="$arch" '$1 == a {
 			n = NF - 3; min = 1e9; max = 0; s = 0
@@ -250,7 +297,9 @@ if command -v gnuplot > /dev/null; then
 		set style data histogram
 		set style fill solid 0.6
 		set xtics rotate by -30
-		plot "$out/$arch-transfers.dat" using 3:xtic(stringcolumn(1)."/".stringcolumn(2)) notitle
+		set datafile missing "?"
+		plot "$out/$arch-transfers.dat" using 3:xtic(stringcolumn(1)."/".stringcolumn(2)) title "design", \
+			"" using 0:4 with points pt 7 ps 0.8 title "oracle"
 		set output "$out/$arch-ratio.svg"
 		set title "$arch: time per exit, framework / baseline (mean, min-max over rounds)"
 		set style data yerrorbars
@@ -259,4 +308,5 @@ if command -v gnuplot > /dev/null; then
 	done
 fi
 
+echo "model/kernel agreement: $agree of $replayed scenarios"
 echo "[compare] $boots boots, $(( $(date +%s) - t0 ))s; $csv, $md"

@@ -45,6 +45,8 @@ enum model_phase {
  * @vcpu_cpu: CPU the vCPU thread runs on.
  * @seq: next pattern sequence number.
  * @fail_alloc: the next allocation fails (injected).
+ * @in_syscall: replay only: the vCPU thread is in a syscall, before its
+ *	first hook (sim_replay_syscall()); not in userspace.
  * @saves: physical register-to-memory transfers, by anyone.
  * @restores: physical memory-to-register transfers, by anyone.
  * @bytes: bytes those moved.
@@ -59,6 +61,7 @@ struct model_common {
 	int vcpu_cpu;
 	u64 seq;
 	bool fail_alloc;
+	bool in_syscall;
 	u64 saves, restores, bytes;
 	bool slot_used[MODEL_ARENA_SLOTS];
 	_Alignas(16) u8 arena[MODEL_ARENA_SLOTS][MODEL_SLOT_SIZE];
@@ -108,6 +111,12 @@ struct model_scenario {
 };
 extern const struct model_scenario sim_scenarios[];
 extern const int sim_nr_scenarios;
+/* The machine make compare boots, under the kernel's policy (model -r). */
+void sim_replay_reset(unsigned long policy);
+struct gfpu_vcpu *sim_vcpu(void);
+/* The thread enters a syscall; a vCPU ioctl that moves nothing runs. */
+void sim_replay_syscall(void);
+void sim_replay_ioctl(bool begin);
 
 /* Provided by the explorer. */
 void model_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

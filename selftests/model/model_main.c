@@ -179,36 +179,39 @@ void model_prim_check(const struct gfpu_stats *s, const struct model_prim *p)
  * a context is restored when it is used and not resident, and an evicted
  * dirty context is saved only if it is needed again.
  */
-#define ORACLE_MAX 4096
 struct oracle_op {
 	int cpu;		/* -1: sync point */
 	enum model_ctx ctx;
 	u64 bytes;
 };
-static struct oracle_op oracle_log[ORACLE_MAX];
-static int oracle_len;
+static struct oracle_op *oracle_log;
+static int oracle_len, oracle_cap;
 static bool oracle_on;
+
+static void oracle_add(int cpu, enum model_ctx ctx, u64 bytes)
+{
+	if (!oracle_on)
+		return;
+	if (oracle_len == oracle_cap) {
+		oracle_cap = oracle_cap ? 2 * oracle_cap : 4096;
+		oracle_log = realloc(oracle_log,
+				     oracle_cap * sizeof(*oracle_log));
+		if (!oracle_log) {
+			fprintf(stderr, "model: out of memory\n");
+			exit(2);
+		}
+	}
+	oracle_log[oracle_len++] = (struct oracle_op){ cpu, ctx, bytes };
+}
 
 void model_use(int cpu, enum model_ctx ctx, u64 bytes)
 {
-	if (oracle_on && oracle_len < ORACLE_MAX)
-		oracle_log[oracle_len++] = (struct oracle_op){ cpu, ctx, bytes };
+	oracle_add(cpu, ctx, bytes);
 }
 
 void model_sync(enum model_ctx ctx)
 {
-	if (oracle_on && oracle_len < ORACLE_MAX)
-		oracle_log[oracle_len++] = (struct oracle_op){ -1, ctx, 0 };
-}
-
-static bool oracle_needed_later(int from, enum model_ctx ctx)
-{
-	int i;
-
-	for (i = from; i < oracle_len; i++)
-		if (oracle_log[i].ctx == ctx)
-			return true;
-	return false;
+	oracle_add(-1, ctx, 0);
 }
 
 struct oracle_cost {
@@ -222,7 +225,14 @@ static struct oracle_cost oracle_run(void)
 	enum model_ctx slot[MODEL_NR_CPUS] = { CTX_VMM, CTX_OTHER1 };
 	bool dirty[MODEL_NR_CPUS] = { true, true };
 	u64 size[MODEL_NR_CTX] = { 0 };
+	int last[MODEL_NR_CTX];
 	int i, c;
+
+	/* Where each context is used for the last time: needed later? */
+	for (c = 0; c < MODEL_NR_CTX; c++)
+		last[c] = -1;
+	for (i = 0; i < oracle_len; i++)
+		last[oracle_log[i].ctx] = i;
 
 	for (i = 0; i < oracle_len; i++) {
 		struct oracle_op *op = &oracle_log[i];
@@ -255,7 +265,7 @@ static struct oracle_cost oracle_run(void)
 		}
 		c = op->cpu;
 		if (slot[c] != CTX_INIT && dirty[c] &&
-		    slot[c] != CTX_KERN && oracle_needed_later(i, slot[c])) {
+		    slot[c] != CTX_KERN && last[slot[c]] >= i) {
 			cost.saves++;
 			cost.bytes += size[slot[c]];
 		}
@@ -311,8 +321,12 @@ static bool event_enabled(int e, bool core)
 
 static void step(int e)
 {
-	if (trace_len < (int)ARRAY_SIZE(trace))
-		trace[trace_len++] = e;
+	/* Long runs (walks, replays) keep the last events. */
+	if (trace_len == (int)ARRAY_SIZE(trace)) {
+		memmove(trace, trace + 1, sizeof(trace) - sizeof(trace[0]));
+		trace_len--;
+	}
+	trace[trace_len++] = e;
 	sim_events[e].apply();
 	if (!failed)
 		sim_check();
@@ -450,10 +464,6 @@ static bool walk(unsigned int policy, u64 seed, u64 steps)
 		if (!n) {
 			model_fail("no event enabled (deadlock)");
 			break;
-		}
-		if (trace_len == (int)ARRAY_SIZE(trace)) {
-			memmove(trace, trace + 1, sizeof(trace) - sizeof(trace[0]));
-			trace_len--;
 		}
 		step(enabled[rng() % n]);
 		if (!failed && i % WALK_DRAIN == 0)
@@ -603,10 +613,305 @@ static void run_accounting(void)
 	    sim_nr_scenarios, sim_nr_policies);
 }
 
+/* === Replay of a kernel trace ========================================== */
+
+/*
+ * make compare's framework boots trace each one-vCPU scenario once
+ * (selftests/kvm/bench/compare.c, replay_batch(), which documents the
+ * tokens) and print it with the vCPU's gfpu stats over that batch.  The
+ * replay runs the same events on the machine of those boots
+ * (sim_replay_reset()) and must count what the kernel counted; the oracle
+ * on the replay's FP uses is the lower bound for that run.
+ */
+struct replay {
+	const char *first, *at;	/* the first token, the one being replayed */
+	int cpu;		/* the kernel's CPU of the thread, -1 at first */
+	bool run, ioctl, put;	/* R seen, L outside a run, P inside one */
+	bool window, moved;	/* a sched_out put, and a CPU change since */
+	char other;		/* U, u or 0: who ran in the window */
+	unsigned long events;	/* model events replayed */
+	bool lazy;		/* the guest's first FP use traps */
+	u64 ks, kr;		/* w and z: what the kernel counted so far */
+	const struct gfpu_stats *st;	/* the model's */
+	struct gfpu_stats s0;	/* its stats before the replay */
+	long diverged;		/* the token where the counts first differ */
+};
+
+static bool replay_ev(struct replay *r, const char *name)
+{
+	int e;
+
+	for (e = 0; e < sim_nr_events; e++)
+		if (!strcmp(sim_events[e].name, name))
+			break;
+	if (e == sim_nr_events) {
+		model_fail("replay: %s has no event %s at '%.12s'", sim_arch,
+			   name, r->at);
+		return false;
+	}
+	if (!event_enabled(e, false)) {
+		model_fail("replay: %s not possible here (phase %d) at '%.12s'",
+			   name, mc.phase, r->at);
+		return false;
+	}
+	step(e);
+	r->events++;
+	return !failed;
+}
+
+static const char *replay_preemption(const struct replay *r)
+{
+	if (r->moved)
+		return "migrate";
+	if (r->other == 'U')
+		return "preempt";
+	return r->other == 'u' ? "preempt_user" : "preempt_nofp";
+}
+
+static void replay_tokens(struct replay *r, const char *t, bool busy)
+{
+	char *end;
+	int cpu;
+
+	r->first = t;
+	r->diverged = -1;
+	/*
+	 * Where the guest's FP use traps (T), that is where it used FP
+	 * first; an entry without one did not (an interrupt's exit came
+	 * first).  Elsewhere a busy guest uses FP at each entry.
+	 */
+	r->lazy = strchr(t, 'T');
+	for (; *t && !failed; t++) {
+		r->at = t;
+		switch (*t) {
+		case 'R':
+			r->run = true;
+			break;
+		case 'L':
+			if (r->run) {
+				replay_ev(r, "u_run");
+			} else if (mc.phase == PH_USER) {
+				r->ioctl = true;
+				sim_replay_ioctl(true);
+				if (!failed)
+					sim_check();
+			} else {
+				model_fail("replay: a load inside KVM_RUN");
+			}
+			r->run = false;
+			break;
+		case 'P':
+			if (r->ioctl) {
+				sim_replay_ioctl(false);
+				if (!failed)
+					sim_check();
+			} else {
+				r->put = true;
+			}
+			r->ioctl = false;
+			break;
+		case 'E':
+			if (!r->put)
+				model_fail("replay: run_exit without its put");
+			else
+				replay_ev(r, "k_exit_run");
+			r->put = false;
+			if (r->st && r->diverged < 0 &&
+			    (r->st->saves - r->s0.saves != r->ks ||
+			     r->st->restores - r->s0.restores != r->kr))
+				r->diverged = t - r->first;
+			break;
+		case 'w':
+			r->ks++;
+			break;
+		case 'z':
+			r->kr++;
+			break;
+		case 'G':
+			if (replay_ev(r, "k_enter") && busy && !r->lazy)
+				replay_ev(r, "g_fp");
+			break;
+		case 'T':
+			replay_ev(r, "g_fp");
+			break;
+		case 'X':
+			replay_ev(r, "g_exit");
+			break;
+		case 'p':
+		case 'y':
+			if (*t == 'y')
+				sim_replay_syscall();
+			r->window = true;
+			r->moved = false;
+			r->other = 0;
+			break;
+		case 'l':
+		case 'Y':
+			if (!r->window)
+				model_fail("replay: back on a CPU, never off it");
+			else
+				replay_ev(r, replay_preemption(r));
+			r->window = false;
+			break;
+		case 'U':
+		case 'u':
+			r->other = *t;
+			break;
+		case '/':
+			cpu = strtol(t + 1, &end, 10);
+			t = end - 1;
+			if (cpu >= MODEL_NR_CPUS) {
+				model_fail("replay: CPU %d, the model has %d",
+					   cpu, MODEL_NR_CPUS);
+			} else if (r->cpu >= 0 && cpu != r->cpu) {
+				if (r->window)
+					r->moved = true;
+				else
+					replay_ev(r, "migrate");
+			}
+			r->cpu = cpu;
+			break;
+		case 'k':
+			sim_replay_syscall();
+			replay_ev(r, "softirq");
+			break;
+		case 'K':
+			replay_ev(r, "softirq");
+			break;
+		case 'S':
+			replay_ev(r, "u_signal");
+			break;
+		case 'V':
+			replay_ev(r, "u_fp");
+			break;
+		default:
+			model_fail("replay: unknown token '%c'", *t);
+		}
+	}
+}
+
+/* The value of "key=" in @line, or NULL. */
+static const char *kv(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = line; (p = strstr(p, key)); p++)
+		if ((p == line || p[-1] == ' ') && p[n] == '=')
+			return p + n + 1;
+	return NULL;
+}
+
+static long long kv_num(const char *line, const char *key)
+{
+	const char *v = kv(line, key);
+
+	return v ? strtoll(v, NULL, 0) : -1;
+}
+
+/*
+ * One replay line.  Prints, for scripts/compare.sh:
+ *   replay: scenario=S policy=P agree=0|1 kernel=s/r/b/t model=s/r/b/t oracle=s/r/b
+ * and a TAP result.  Bytes count where the model's machine has the
+ * kernel's sizes (arm64, riscv); on x86 the simulated host has AVX-512
+ * and AMX, so the VMM's image is larger than the kernel's.
+ */
+static void replay_line(char *line)
+{
+	struct replay r = { .cpu = -1 };
+	const char *sc = kv(line, "scenario"), *tok = kv(line, "events");
+	char name[64] = "?";
+	long long policy = kv_num(line, "policy"), busy = kv_num(line, "busy");
+	long long ks = kv_num(line, "saves"), kr = kv_num(line, "restores");
+	long long kb = kv_num(line, "bytes"), kt = kv_num(line, "traps");
+	long long lost = kv_num(line, "lost");
+	struct gfpu_stats s0, s1;
+	struct oracle_cost o;
+	bool bytes, ok;
+	char *nl = strchr(line, '\n');
+
+	if (nl)
+		*nl = 0;
+	if (sc)
+		sscanf(sc, "%63s", name);
+	if (!tok || policy < 0 || busy < 0 || ks < 0 || lost < 0) {
+		tap(false, "replay %s: not a replay line", name);
+		return;
+	}
+	if (lost) {
+		tap(false, "replay %s policy %lld: the trace lost %lld events",
+		    name, policy, lost);
+		return;
+	}
+	failed = false;
+	trace_len = 0;
+	sim_replay_reset(policy);
+	/* The kernel's batch comes after others: one run warms up. */
+	if (!failed)
+		replay_tokens(&r, "RLGXPE", busy);
+	s0 = *sim_vcpu()->stats;
+	oracle_len = 0;
+	oracle_on = true;
+	r = (struct replay){ .cpu = -1, .st = sim_vcpu()->stats, .s0 = s0 };
+	replay_tokens(&r, tok, busy);
+	oracle_on = false;
+	if (failed) {
+		print_trace_last("replay failed", 16);
+		tap(false, "replay %s policy %lld: %s", name, policy, fail_msg);
+		printf("replay: scenario=%s policy=%lld agree=0\n", name, policy);
+		return;
+	}
+	s1 = *sim_vcpu()->stats;
+	o = oracle_run();
+	bytes = strcmp(sim_arch, "x86");
+	ok = (long long)(s1.saves - s0.saves) == ks &&
+	     (long long)(s1.restores - s0.restores) == kr &&
+	     (long long)(s1.traps - s0.traps) == kt &&
+	     (!bytes || (long long)(s1.bytes - s0.bytes) == kb);
+	printf("replay: scenario=%s policy=%lld agree=%d kernel=%lld/%lld/%lld/%lld model=%llu/%llu/%llu/%llu oracle=%llu/%llu/%llu\n",
+	       name, policy, ok, ks, kr, kb, kt,
+	       (unsigned long long)(s1.saves - s0.saves),
+	       (unsigned long long)(s1.restores - s0.restores),
+	       (unsigned long long)(s1.bytes - s0.bytes),
+	       (unsigned long long)(s1.traps - s0.traps),
+	       (unsigned long long)o.saves, (unsigned long long)o.restores,
+	       (unsigned long long)o.bytes);
+	if (r.diverged >= 0)
+		printf("#   the counts first differ at the run ending at token %ld: ...%.60s\n",
+		       r.diverged, tok + (r.diverged > 60 ? r.diverged - 60 : 0));
+	tap(ok, "replay %s policy %lld: %s the kernel's saves, restores%s and traps (%lu events)",
+	    name, policy, ok ? "reproduces" : "differs from",
+	    bytes ? ", bytes" : "", r.events);
+}
+
+static int replay_file(const char *path)
+{
+	size_t cap = 0;
+	char *line = NULL;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	printf("TAP version 13\n");
+	printf("# gfpu model, arch %s: replay of %s\n", sim_arch, path);
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, "compare: replay scenario=") &&
+		    kv(line, "events"))
+			replay_line(strstr(line, "compare: replay"));
+	fclose(f);
+	free(line);
+	printf("1..%d\n", n_test);
+	printf("# %s: %d passed, %d failed\n", sim_arch, n_pass, n_fail);
+	return n_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int depth = 7, full_depth = 5, i;
 	u64 steps = 1000000, seed = 0x5eed;
+	const char *replay = NULL;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-d") && i + 1 < argc)
@@ -621,8 +926,10 @@ int main(int argc, char **argv)
 			verbose = true;
 		else if (!strcmp(argv[i], "-x"))
 			stop_first = true;
+		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
+			replay = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [-d core-depth] [-f full-depth] [-n walk-steps] [-s seed] [-v] [-x]\n",
+			fprintf(stderr, "usage: %s [-d core-depth] [-f full-depth] [-n walk-steps] [-s seed] [-v] [-x] [-r compare-log]\n",
 				argv[0]);
 			return 2;
 		}
@@ -635,6 +942,8 @@ int main(int argc, char **argv)
 	snap_size = sizeof(mc);
 	for (i = 0; i < sim_nr_regions; i++)
 		snap_size += sim_regions[i].size;
+	if (replay)
+		return replay_file(replay);
 
 	printf("TAP version 13\n");
 	printf("# gfpu model, arch %s: depth %d (core alphabet), %d (full), %llu walk steps per policy, seed %llu\n",

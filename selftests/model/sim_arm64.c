@@ -560,7 +560,7 @@ void sim_check(void)
 	mc.cur_cpu = mc.vcpu_cpu;
 	run_check();
 	count_check();
-	if (mc.phase == PH_USER)
+	if (mc.phase == PH_USER && !mc.in_syscall)
 		task_check(&w.vmm, "VMM");
 	else if (mc.phase == PH_GUEST && guest_owns_fp_regs())
 		guest_check();
@@ -634,10 +634,15 @@ static void task_write(struct sim_task *t, bool sve)
 	model_use(mc.cur_cpu, t->ctx, sve ? SVE_BYTES(c->vl) : FPSIMD_BYTES);
 }
 
-static void other_task_fp(struct sim_task *o)
+static void other_task_ret(struct sim_task *o)
 {
 	ret_to_user_fp();
 	task_check(o, "other task");
+}
+
+static void other_task_fp(struct sim_task *o)
+{
+	other_task_ret(o);
 	task_write(o, false);
 }
 
@@ -714,6 +719,7 @@ static void ev_u_run(void)
 	int ret;
 
 	syscall_enter();
+	mc.in_syscall = false;
 	ret = gfpu_run_enter(w.v, !w.ran);
 	if (ret) {
 		model_fail("run enter failed: %d", ret);
@@ -1063,9 +1069,8 @@ static void task_init(struct sim_task *t, enum model_ctx ctx)
 	set_tsk_thread_flag(&t->ts, TIF_FOREIGN_FPSTATE);
 }
 
-void sim_reset(unsigned int config)
+static void reset_cfg(const struct sim_config *cfg)
 {
-	const struct sim_config *cfg = &configs[config];
 	struct gfpu_feature f = { .kind = GFPU_FEAT_SVE_VL };
 	int i;
 
@@ -1118,6 +1123,34 @@ void sim_reset(unsigned int config)
 	}
 	if (cfg->vmm_sve)
 		ev_u_sve();
+}
+
+void sim_reset(unsigned int config)
+{
+	reset_cfg(&configs[config]);
+}
+
+/*
+ * The machine of make compare's arm64 boots (VHE, an FPSIMD-only vCPU,
+ * a VMM that never used SVE), under the kernel's policy @policy.
+ */
+void sim_replay_reset(unsigned long policy)
+{
+	static struct sim_config cfg = { .host_vl = 64, .exit = EXIT_VHE };
+
+	cfg.policy = policy;
+	reset_cfg(&cfg);
+}
+
+struct gfpu_vcpu *sim_vcpu(void)
+{
+	return w.v;
+}
+
+/* arm64's vCPU ioctls other than KVM_RUN do not load the vCPU. */
+void sim_replay_ioctl(bool begin)
+{
+	model_fail("replay: a load outside KVM_RUN on arm64");
 }
 
 /* Enter the guest and touch FP, through a hand-back if there is one. */

@@ -353,7 +353,7 @@ void sim_check(void)
 {
 	mc.cur_cpu = mc.vcpu_cpu;
 	run_check();
-	if (mc.phase == PH_USER)
+	if (mc.phase == PH_USER && !mc.in_syscall)
 		task_check(&w.vmm, "VMM");
 	else if (mc.phase == PH_GUEST)
 		guest_check();
@@ -428,10 +428,15 @@ static void task_write(struct sim_task *t, bool vec)
 	}
 }
 
-static void other_task_fp(struct sim_task *o)
+static void other_task_ret(struct sim_task *o)
 {
 	ret_to_user_fp();
 	task_check(o, "other task");
+}
+
+static void other_task_fp(struct sim_task *o)
+{
+	other_task_ret(o);
 	task_write(o, false);
 	task_write(o, true);
 }
@@ -490,6 +495,7 @@ static void ev_u_run(void)
 	unsigned int want = gfpu_policy();
 	int ret;
 
+	mc.in_syscall = false;
 	ret = gfpu_run_enter(w.v, !w.ran);
 	if (ret) {
 		model_fail("run enter failed: %d", ret);
@@ -748,9 +754,8 @@ static void task_init(struct sim_task *t, enum model_ctx ctx)
 	set_tsk_thread_flag(&t->ts, TIF_RISCV_V_DEFER_RESTORE);
 }
 
-void sim_reset(unsigned int config)
+static void reset_cfg(const struct sim_config *cfg)
 {
-	const struct sim_config *cfg = &configs[config];
 	struct kvm_cpu_context *g;
 	int i, ret;
 
@@ -790,6 +795,36 @@ void sim_reset(unsigned int config)
 		fstate_restore(current, task_pt_regs(current));
 		ret_to_user_fp();
 	}
+}
+
+void sim_reset(unsigned int config)
+{
+	reset_cfg(&configs[config]);
+}
+
+/*
+ * The machine of make compare's riscv64 boots (QEMU's VLEN 128, a vCPU
+ * with V, kernel-mode vector preemptible), under the kernel's policy.
+ */
+void sim_replay_reset(unsigned long policy)
+{
+	static struct sim_config cfg = {
+		.vlen = 128, .preempt_v = true, .guest_v = true,
+	};
+
+	cfg.policy = policy;
+	reset_cfg(&cfg);
+}
+
+struct gfpu_vcpu *sim_vcpu(void)
+{
+	return w.v;
+}
+
+/* riscv's vCPU ioctls other than KVM_RUN do not load the vCPU. */
+void sim_replay_ioctl(bool begin)
+{
+	model_fail("replay: a load outside KVM_RUN on riscv");
 }
 
 /* Enter the guest and run @ev, through a trap if there is one. */

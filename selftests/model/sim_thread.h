@@ -4,16 +4,45 @@
  * KVM_RUN, being preempted by the other task of its CPU, migrating to the
  * other CPU, kernel-mode FP in a softirq.  Included by sim_<arch>.c after
  * it has defined: struct sim_task and the world w (w.vmm, w.other[],
- * w.v), cpu(), switch_out(), switch_in(), ret_to_user(), kernel_fp() and
- * other_task_fp() (the other task returns to userspace and uses FP).
+ * w.v), cpu(), switch_out(), switch_in(), ret_to_user(), kernel_fp(),
+ * other_task_ret() (the other task returns to userspace) and
+ * other_task_fp() (it does, and uses FP).
  */
 #ifndef _GFPU_MODEL_SIM_THREAD_H
 #define _GFPU_MODEL_SIM_THREAD_H
 
-/* kvm_sched_out(): a preempt notifier, run with interrupts off. */
+/* A vCPU ioctl other than KVM_RUN is running (x86 loads the vCPU). */
+#ifndef sim_in_ioctl
+#define sim_in_ioctl()	false
+#endif
+
+/*
+ * Replay only (model -r): the thread is in a syscall's kernel part before
+ * its first hook (KVM_RUN's run_enter, an ioctl's vcpu_load()), where a
+ * preemption or kernel FP does not return to userspace before the hook
+ * (mc.in_syscall, until that hook).
+ */
+void sim_replay_syscall(void)
+{
+	if (mc.phase != PH_USER)
+		model_fail("replay: a syscall entry outside userspace");
+	mc.in_syscall = true;
+}
+
+/* The return to userspace, unless a syscall or an ioctl goes on. */
+static void ret_to_user_unless_in_kernel(void)
+{
+	if (!mc.in_syscall && !sim_in_ioctl())
+		ret_to_user();
+}
+
+/*
+ * kvm_sched_out(): a preempt notifier, run with interrupts off, from
+ * vcpu_load() to vcpu_put().
+ */
 static void put_in_run(void)
 {
-	if (mc.phase != PH_KERNEL)
+	if (mc.phase != PH_KERNEL && !sim_in_ioctl())
 		return;
 	preempt_disable();
 	model_irq_off();
@@ -24,8 +53,8 @@ static void put_in_run(void)
 
 static void load_in_run_or_return(void)
 {
-	if (mc.phase != PH_KERNEL) {
-		ret_to_user();
+	if (mc.phase != PH_KERNEL && !sim_in_ioctl()) {
+		ret_to_user_unless_in_kernel();
 		return;
 	}
 	preempt_disable();
@@ -48,16 +77,29 @@ static void run_exit(void)
 	ret_to_user();
 }
 
+/*
+ * What the task that preempts the vCPU thread does: a kernel thread
+ * leaves the registers alone; a user task returns to userspace, where
+ * its state is loaded, and then uses FP or never does.
+ */
+enum sim_other {
+	OTHER_KTHREAD,
+	OTHER_USER,
+	OTHER_FP,
+};
+
 /* The vCPU thread is preempted on its CPU by that CPU's other task. */
-static void preempt(bool other_uses_fp)
+static void preempt(enum sim_other what)
 {
 	struct sim_task *o = &w.other[mc.cur_cpu];
 
 	put_in_run();
 	switch_out();
 	switch_in(o);
-	if (other_uses_fp)
+	if (what == OTHER_FP)
 		other_task_fp(o);
+	else if (what == OTHER_USER)
+		other_task_ret(o);
 	switch_out();
 	switch_in(&w.vmm);
 	load_in_run_or_return();
@@ -65,12 +107,17 @@ static void preempt(bool other_uses_fp)
 
 static void ev_preempt(void)
 {
-	preempt(true);
+	preempt(OTHER_FP);
+}
+
+static void ev_preempt_user(void)
+{
+	preempt(OTHER_USER);
 }
 
 static void ev_preempt_nofp(void)
 {
-	preempt(false);
+	preempt(OTHER_KTHREAD);
 }
 
 /* The vCPU thread moves to the other CPU, whose other task steps aside. */
@@ -91,7 +138,7 @@ static void ev_softirq(void)
 {
 	kernel_fp();
 	if (mc.phase == PH_USER)
-		ret_to_user();
+		ret_to_user_unless_in_kernel();
 }
 
 /* What KVM does before each entry with interrupts on, per arch. */
@@ -117,6 +164,7 @@ static void ev_k_exit_run(void)
 #define SIM_THREAD_EVENTS						\
 	{ "preempt",	PH_HOST, EV_CORE,	NULL,	ev_preempt },		\
 	{ "preempt_nofp", PH_HOST, 0,		NULL,	ev_preempt_nofp },	\
+	{ "preempt_user", PH_HOST, 0,		NULL,	ev_preempt_user },	\
 	{ "migrate",	PH_HOST, EV_CORE,	NULL,	ev_migrate },		\
 	{ "softirq",	PH_HOST, EV_CORE,	NULL,	ev_softirq },		\
 	{ "k_enter",	PH(PH_KERNEL), EV_CORE,	NULL,	ev_k_enter },		\

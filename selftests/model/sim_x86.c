@@ -60,6 +60,9 @@ static const struct {
 	{ "no PKRU",		XF_HOST & ~XFEATURE_MASK_PKRU,	XF_HOST },
 };
 
+/* vm_cfgs[]' CPUID of make compare's x86 guests. */
+#define VM_CFG_COMPARE	2
+
 struct sim_task {
 	enum model_ctx ctx;
 	struct task_struct task;	/* current, with ->thread.fpu */
@@ -817,7 +820,8 @@ void sim_check(void)
 	if (!w.loaded)
 		model_prim_check(w.v->stats, &w.prim);
 	mc.cur_cpu = mc.vcpu_cpu;
-	if (mc.phase == PH_USER)
+	/* In userspace; not in a syscall or ioctl the replay is inside. */
+	if (mc.phase == PH_USER && !mc.in_syscall && !w.loaded)
 		task_check(&w.vmm, "VMM");
 	else if (mc.phase == PH_GUEST)
 		guest_check();
@@ -831,10 +835,15 @@ static void ret_to_user(void)
 	mc.phase = PH_USER;
 }
 
-static void other_task_fp(struct sim_task *o)
+static void other_task_ret(struct sim_task *o)
 {
 	load_current();
 	task_check(o, "other task");
+}
+
+static void other_task_fp(struct sim_task *o)
+{
+	other_task_ret(o);
 	task_write(o, XF_BASE);
 }
 
@@ -860,6 +869,7 @@ static void ioctl_end(void)
 
 #define sim_before_entry()	kvm_update_exception_bitmap()
 #define sim_vcpu_unloaded()	(w.loaded = false)
+#define sim_in_ioctl()		(w.loaded && mc.phase == PH_USER)
 #include "sim_thread.h"
 
 static u64 g_cpuid(void)
@@ -910,8 +920,10 @@ static void ev_u_signal(void)
 
 static void ev_u_run(void)
 {
-	int ret = gfpu_run_enter(w.v, !w.ran);
+	int ret;
 
+	mc.in_syscall = false;
+	ret = gfpu_run_enter(w.v, !w.ran);
 	if (ret) {
 		model_fail("run enter failed: %d", ret);
 		return;
@@ -1375,6 +1387,13 @@ static void ev_##name##_ioctl(void)					\
 	ev_##name();							\
 	ioctl_end();							\
 }
+/* A vCPU ioctl that moves no FP state (KVM_GET_REGS, say). */
+static void ev_u_regs(void)
+{
+}
+
+SIM_IOCTL(u_regs)
+
 SIM_IOCTL(u_get)
 SIM_IOCTL(u_set)
 SIM_IOCTL(u_restore)
@@ -1388,6 +1407,7 @@ const struct model_event sim_events[] = {
 	{ "u_signal",	PH(PH_USER), 0,	NULL,		ev_u_signal },
 	{ "u_run",	PH(PH_USER), EV_CORE,	NULL,		ev_u_run },
 	{ "u_get",	PH(PH_USER), 0,	NULL,		ev_u_get_ioctl },
+	{ "u_regs",	PH(PH_USER), 0,	NULL,		ev_u_regs_ioctl },
 	{ "u_set",	PH(PH_USER), EV_CORE,	NULL,		ev_u_set_ioctl },
 	{ "u_restore",	PH(PH_USER), EV_CORE,	NULL,		ev_u_restore_ioctl },
 	{ "u_set_bad",	PH(PH_USER), 0,	NULL,		ev_u_set_bad_ioctl },
@@ -1502,6 +1522,42 @@ void sim_reset(unsigned int policy)
 	for (i = MODEL_NR_CPUS - 1; i >= 0; i--) {
 		mc.cur_cpu = i;
 		load_current();
+	}
+}
+
+/*
+ * The machine of make compare's x86 boots, as near as the model comes:
+ * the vCPU's CPUID has x87, SSE, AVX and PKRU (the guest's XSAVE image
+ * is then the kernel's 2696 bytes), under the kernel's policy @policy.
+ * The simulated host keeps AVX-512 and AMX, so the VMM's image is
+ * larger than the kernel's.
+ */
+void sim_replay_reset(unsigned long policy)
+{
+	sim_reset(policy);
+	gfpu_vcpu_destroy(w.v);
+	fpu_free_guest_fpstate(&w.kvm.arch.guest_fpu);
+	vcpu_create(VM_CFG_COMPARE);
+}
+
+struct gfpu_vcpu *sim_vcpu(void)
+{
+	return w.v;
+}
+
+/*
+ * Replay only: a vCPU ioctl that moves no FP state begins (vcpu_load())
+ * or ends (vcpu_put(), then the return to userspace), so that what the
+ * trace shows inside it can happen there.
+ */
+void sim_replay_ioctl(bool begin)
+{
+	if (begin) {
+		mc.in_syscall = false;
+		ioctl_begin();
+	} else {
+		ioctl_end();
+		ret_to_user();
 	}
 }
 

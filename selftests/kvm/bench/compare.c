@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kvm_util.h"
 #include "kselftest.h"
@@ -122,6 +123,8 @@ static void migrate(struct bench *b, unsigned long i)
 static struct gfpu_check contender = { .name = "contender" };
 static volatile int spinner_stop;
 static pthread_t spinner;
+/* Its last thread, for replay_print() after it stopped. */
+static volatile pid_t spinner_tid;
 
 /* Shares the CPU and never touches FP: integer work, then yield. */
 static void *spin_nofp(void *arg)
@@ -129,6 +132,7 @@ static void *spin_nofp(void *arg)
 	unsigned long x = 0;
 	int i;
 
+	spinner_tid = gettid();
 	while (!spinner_stop) {
 		for (i = 0; i < 1000; i++)
 			x = x * 31 + i;
@@ -368,9 +372,377 @@ static void run_batch(struct bench *b)
 	verdict(s, &d, (unsigned long)EXITS * b->nr);
 }
 
-static void run_scenario(const struct scenario *s)
+/* === The traced batch, for the model's replay ========================== */
+
+/*
+ * With compare.replay=1 on the kernel command line (scripts/compare.sh
+ * sets it in the first round), a framework kernel runs each one-vCPU
+ * scenario's batch a second time, untimed, with tracing on, and prints
+ * what vCPU 0's thread went through as one token per event:
+ *
+ *   compare: replay scenario=NAME policy=P busy=B exits=E saves=S restores=R bytes=Y traps=T lost=L events=TOKENS
+ *
+ * S, R, Y, T being the growth of its gfpu stats over the batch, which the
+ * model's replay of TOKENS must reproduce (selftests/model, -r).  The
+ * tokens, from the gfpu_hook events of the thread, sched_switch,
+ * signal_deliver, the torture's hrtimer and trace_marker:
+ *
+ *   R run_enter  L load  l load (sched_in)  G guest_enter  T lazy_trap
+ *   X exit_sync  P put  p put (sched_out)  E run_exit
+ *   /N the thread's events are on CPU N from here on
+ *   U u: before a sched_in load, a user task that uses FP / never does
+ *	(the spinner) ran on the vCPU's CPU while the thread was off it;
+ *	kernel threads are not listed: they leave the registers alone
+ *   K kernel-mode FP (the torture timer) on the thread's CPU while it ran
+ *   k the same, in a syscall before its first hook (KVM_RUN's or another
+ *	vCPU ioctl's entry): the registers are not reloaded before the hook
+ *   y ... Y the thread was scheduled out there and back (on CPU /N),
+ *	with U or u as above
+ *   S a signal delivered to the thread (its handler uses FP)
+ *   V the VMM used FP (vmm_fp's between-runs work)
+ *   w z what gfpu counted there (gfpu_xfer): a save, a restore; the
+ *	replay's counts must agree at the end of each KVM_RUN
+ *
+ * What is not seen: FP the VMM's library code uses (memcpy with vector
+ * registers) and preemptions of the thread in userspace; neither changes
+ * what gfpu counts, only what the oracle would need.
+ */
+#define REPLAY_BUF_KB	"16384"
+
+struct replay {
+	pid_t tid;
+	int cpu;		/* of the thread's last event */
+	bool on;		/* the thread is on a CPU */
+	int off_cpu;		/* where it was scheduled out */
+	bool fp, user;		/* what ran there since */
+	bool in_sys, hooked;	/* in a syscall; one that reached a hook */
+	bool early;		/* in one, before its sys_enter event */
+	char pend[64];		/* what happened in it before any hook */
+	char *tok;
+	size_t len, cap;
+};
+
+static bool replay_wanted(void)
+{
+	char line[1024] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "compare.replay=1") != NULL;
+}
+
+static void replay_put(struct replay *r, const char *t)
+{
+	size_t n = strlen(t);
+
+	if (r->len + n + 1 > r->cap) {
+		r->cap = (r->cap + n + 1) * 2;
+		r->tok = realloc(r->tok, r->cap);
+		TEST_ASSERT(r->tok, "out of memory");
+	}
+	memcpy(r->tok + r->len, t, n + 1);
+	r->len += n;
+}
+
+/* The thread's event on @cpu: first say where it is, if it moved. */
+static void replay_here(struct replay *r, int cpu)
+{
+	char t[16];
+
+	if (cpu == r->cpu)
+		return;
+	snprintf(t, sizeof(t), "/%d", cpu);
+	replay_put(r, t);
+	r->cpu = cpu;
+}
+
+/* PF_KTHREAD in /proc/PID/stat's flags (the idle task, pid 0, too). */
+static bool is_kthread(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+	FILE *f;
+
+	if (!pid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* After "pid (comm)": state ppid pgrp session tty tpgid flags. */
+	if (p)
+		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+	return flags & 0x00200000;
+}
+
+static void replay_hook(struct replay *r, int cpu, const char *name,
+			unsigned int arg)
+{
+	static const struct {
+		const char *name;
+		const char *tok[2];	/* by arg: sched_in/out for load/put */
+	} map[] = {
+		{ "run_enter", { "R", "R" } }, { "load", { "L", "l" } },
+		{ "guest_enter", { "G", "G" } }, { "lazy_trap", { "T", "T" } },
+		{ "exit_sync", { "X", "X" } }, { "put", { "P", "p" } },
+		{ "run_exit", { "E", "E" } },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].name, name))
+			break;
+	TEST_ASSERT(i < ARRAY_SIZE(map), "hook %s in a KVM_RUN batch", name);
+	replay_here(r, cpu);
+	if (!strcmp(name, "load") && arg) {
+		if (r->fp)
+			replay_put(r, "U");
+		else if (r->user)
+			replay_put(r, "u");
+	}
+	/*
+	 * The syscall's first hook after run_enter (which comes before
+	 * vcpu_load() registers KVM's preempt notifier): what came before
+	 * was inside the syscall, and the registers were not reloaded.
+	 */
+	if (strcmp(name, "run_enter")) {
+		if (r->in_sys && !r->hooked && r->pend[0])
+			replay_put(r, r->pend);
+		r->pend[0] = 0;
+		r->hooked = true;
+	}
+	replay_put(r, map[i].tok[!!arg]);
+}
+
+/* Before a syscall's first hook: @t into r->pend. */
+static void replay_pend(struct replay *r, const char *t)
+{
+	size_t n = strlen(r->pend);
+
+	TEST_ASSERT(n + strlen(t) < sizeof(r->pend),
+		    "too much in one syscall's entry: %s", r->pend);
+	strcpy(r->pend + n, t);
+}
+
+/* Who ran on the vCPU thread's CPU while it was off: the task @pid. */
+static void replay_other(struct replay *r, pid_t pid)
+{
+	if (is_kthread(pid))
+		return;
+	if (pid == spinner_tid)
+		r->user = true;
+	else
+		r->fp = true;
+}
+
+/* One line of the trace: "comm-pid [cpu] flags ts: event: fields". */
+static void replay_line(struct replay *r, const char *line)
+{
+	const char *lb = strchr(line, '['), *ev, *p;
+	unsigned int arg, saves, restores;
+	char name[32], t[16];
+	int cpu, prev, next;
+	pid_t pid;
+
+	if (!lb || sscanf(lb, "[%d]", &cpu) != 1)
+		return;
+	for (p = lb; p > line && p[-1] == ' '; p--)
+		;
+	while (p > line && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	pid = atoi(p);
+	ev = strstr(lb, ": ");
+	if (!ev)
+		return;
+	ev += 2;
+	if (sscanf(ev, "gfpu_hook: vcpu %*s %31s arg %u", name, &arg) == 2) {
+		if (pid == r->tid)
+			replay_hook(r, cpu, name, arg);
+	} else if (sscanf(ev, "gfpu_xfer: vcpu %*s saves %u restores %u",
+			  &saves, &restores) == 2) {
+		for (; saves; saves--)
+			replay_put(r, "w");
+		for (; restores; restores--)
+			replay_put(r, "z");
+	} else if (!strncmp(ev, "sched_switch:", 13)) {
+		p = strstr(ev, " prev_pid=");
+		if (!p || sscanf(p, " prev_pid=%d", &prev) != 1)
+			return;
+		p = strstr(ev, " next_pid=");
+		if (!p || sscanf(p, " next_pid=%d", &next) != 1)
+			return;
+		/* sched_switch comes before the sched_out notifier. */
+		if (prev == r->tid) {
+			r->on = false;
+			r->off_cpu = cpu;
+			r->fp = r->user = false;
+			replay_other(r, next);
+			/*
+			 * Preempted in the kernel ("R+") outside a syscall
+			 * the trace saw enter: in the next one's entry,
+			 * before its sys_enter event, with interrupts on.
+			 */
+			if (!r->in_sys && strstr(ev, " prev_state=R+ ")) {
+				r->in_sys = r->early = true;
+				r->hooked = false;
+				r->pend[0] = 0;
+			}
+			if (r->in_sys && !r->hooked)
+				replay_pend(r, "y");
+		} else if (next == r->tid) {
+			r->on = true;
+			if (r->in_sys && !r->hooked) {
+				snprintf(t, sizeof(t), "%s/%dY",
+					 r->fp ? "U" : r->user ? "u" : "", cpu);
+				replay_pend(r, t);
+				r->cpu = cpu;
+			}
+		} else if (!r->on && cpu == r->off_cpu) {
+			replay_other(r, next);
+		}
+	} else if (!strncmp(ev, "sys_enter:", 10)) {
+		if (!r->early)
+			r->pend[0] = 0;
+		r->in_sys = true;
+		r->hooked = r->early = false;
+	} else if (!strncmp(ev, "sys_exit:", 9)) {
+		/*
+		 * A syscall without hooks returned to userspace, which
+		 * reloads the registers: its kernel FP was as if there, a
+		 * preemption in it changed nothing gfpu counts.
+		 */
+		for (p = r->pend; *p; p++)
+			if (*p == 'k')
+				replay_put(r, "K");
+		r->pend[0] = 0;
+		r->in_sys = false;
+	} else if (!strncmp(ev, "signal_deliver:", 15)) {
+		if (pid == r->tid) {
+			replay_here(r, cpu);
+			replay_put(r, "S");
+		}
+	} else if (!strncmp(ev, "hrtimer_expire_entry:", 21)) {
+		if (!strstr(ev, "function=gfpu_kfpu_fire") || !r->on ||
+		    cpu != r->cpu)
+			return;
+		if (r->in_sys && !r->hooked)
+			replay_pend(r, "k");
+		else
+			replay_put(r, "K");
+	} else if (!strncmp(ev, "tracing_mark_write: V", 21)) {
+		if (pid == r->tid) {
+			replay_here(r, cpu);
+			replay_put(r, "V");
+		}
+	}
+}
+
+static const char *const replay_events[] = {
+	"gfpu/gfpu_hook", "gfpu/gfpu_xfer", "sched/sched_switch", "signal/signal_deliver",
+	"timer/hrtimer_expire_entry", "raw_syscalls/sys_enter",
+	"raw_syscalls/sys_exit",
+};
+
+/*
+ * Set up before the scenario's contenders start, and tear down after they
+ * stopped: clearing the ring buffer and disabling an event wait for RCU
+ * grace periods, which a contender spinning on the vCPU thread's CPU can
+ * hold off for minutes under TCG.  In between, recording is turned on
+ * and off with tracing_on, a flag.
+ */
+static void replay_setup(void)
+{
+	char path[128], filter[64];
+	size_t i;
+
+	/* Only the vCPU thread's syscalls (the contenders make many). */
+	snprintf(filter, sizeof(filter), "common_pid == %d", gettid());
+	TEST_ASSERT(gfpu_trace_write("events/raw_syscalls/sys_enter/filter",
+				     filter) &&
+		    gfpu_trace_write("events/raw_syscalls/sys_exit/filter",
+				     filter), "cannot filter the syscall events");
+	TEST_ASSERT(gfpu_trace_write("tracing_on", "0") &&
+		    gfpu_trace_write("buffer_size_kb", REPLAY_BUF_KB) &&
+		    gfpu_trace_write("trace", ""),
+		    "cannot set up tracing in %s", gfpu_tracefs);
+	for (i = 0; i < ARRAY_SIZE(replay_events); i++) {
+		snprintf(path, sizeof(path), "events/%s/enable",
+			 replay_events[i]);
+		TEST_ASSERT(gfpu_trace_write(path, "1"), "cannot enable %s",
+			    replay_events[i]);
+	}
+}
+
+/* vCPU 0 runs the batch again, recorded; the others stay where they are. */
+static void replay_batch(struct bench *b, struct gfpu_counters *c0,
+			 struct gfpu_counters *c1)
+{
+	const struct scenario *s = b->s;
+	unsigned long i;
+
+	gfpu_counters_read(b->vcpu[0], c0);
+	TEST_ASSERT(gfpu_trace_write("tracing_on", "1"), "tracing_on");
+	for (i = 0; i < EXITS; i++) {
+		run_one(b->vcpu[0]);
+		if (s->between) {
+			s->between(b, i);
+			if (s->between == vmm_fp)
+				gfpu_trace_write("trace_marker", "V");
+		}
+	}
+	gfpu_trace_write("tracing_on", "0");
+	gfpu_counters_read(b->vcpu[0], c1);
+}
+
+static void replay_print(struct bench *b, const struct gfpu_counters *c0,
+			 const struct gfpu_counters *c1)
+{
+	struct replay r = { .tid = gettid(), .cpu = -1, .on = true };
+	unsigned long in_buf = 0, written = 0;
+	char path[256], line[512];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < ARRAY_SIZE(replay_events); i++) {
+		snprintf(path, sizeof(path), "events/%s/enable",
+			 replay_events[i]);
+		gfpu_trace_write(path, "0");
+	}
+	snprintf(path, sizeof(path), "%s/trace", gfpu_tracefs);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] != '#')
+			replay_line(&r, line);
+		else
+			sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
+			       &in_buf, &written);
+	}
+	fclose(f);
+	gfpu_trace_write("trace", "");
+	gfpu_trace_write("tracing_on", "1");
+	ksft_print_msg("compare: replay scenario=%s policy=%ld busy=%d exits=%d saves=%ld restores=%ld bytes=%ld traps=%ld lost=%lu events=%s\n",
+		       b->s->name, c1->policy, b->busy, EXITS,
+		       c1->saves - c0->saves, c1->restores - c0->restores,
+		       c1->bytes - c0->bytes, c1->traps - c0->traps,
+		       written - in_buf, r.tok ? r.tok : "");
+	free(r.tok);
+}
+
+/*
+ * The scenario's timed batch, or with @replay (a one-vCPU scenario on a
+ * framework kernel) its traced batch, each in a VM of its own.
+ */
+static void run_scenario(const struct scenario *s, bool replay)
 {
 	struct bench b = { .s = s, .nr = s->vcpus, .busy = s->busy };
+	struct gfpu_counters c0, c1;
 	struct kvm_vm *vm;
 	cpu_set_t all;
 	unsigned int v;
@@ -381,13 +753,21 @@ static void run_scenario(const struct scenario *s)
 		vcpu_args_set(b.vcpu[v], 1, (uint64_t)b.busy);
 		run_one(b.vcpu[v]);	/* the first exit: the guest is up */
 	}
+	if (replay)
+		replay_setup();
 	if (s->start && !s->start(&b)) {
-		ksft_test_result_skip("%s: not available on this kernel\n",
-				      s->name);
+		if (!replay)
+			ksft_test_result_skip("%s: not available on this kernel\n",
+					      s->name);
 	} else {
-		run_batch(&b);
+		if (replay)
+			replay_batch(&b, &c0, &c1);
+		else
+			run_batch(&b);
 		if (s->stop)
 			s->stop(&b);
+		if (replay)
+			replay_print(&b, &c0, &c1);
 	}
 	/* Undo pinning and migration for the next scenario. */
 	sched_setaffinity(0, sizeof(all), &all);
@@ -419,6 +799,7 @@ static void print_clock(void)
 
 int main(void)
 {
+	bool replay = replay_wanted() && gfpu_trace_find();
 	size_t i;
 
 	ksft_print_header();
@@ -426,7 +807,15 @@ int main(void)
 	ksft_print_msg("compare: policy=%ld exits_per_vcpu=%d\n",
 		       gfpu_policy_param(), EXITS);
 	print_clock();
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		run_scenario(&scenarios[i]);
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		run_scenario(&scenarios[i], false);
+		if (!replay)
+			continue;
+		if (scenarios[i].vcpus == 1)
+			run_scenario(&scenarios[i], true);
+		else
+			ksft_print_msg("compare: replay scenario=%s skipped: %u vCPUs, the model has one\n",
+				       scenarios[i].name, scenarios[i].vcpus);
+	}
 	ksft_finished();
 }

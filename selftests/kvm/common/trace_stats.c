@@ -24,12 +24,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <unistd.h>
 
 #include "kvm_util.h"
 #include "kselftest.h"
@@ -44,8 +41,6 @@ static const char *const hooks[] = {
 	"run_enter", "load", "guest_enter", "lazy_trap", "exit_sync",
 	"put", "run_exit", "feature", "get", "set",
 };
-
-static const char *tracefs;
 
 struct trace_counts {
 	long hook[ARRAY_SIZE(hooks)];
@@ -63,42 +58,6 @@ static void guest_code(void)
 		GUEST_SYNC(i);
 	}
 	GUEST_DONE();
-}
-
-static bool trace_write(const char *file, const char *val)
-{
-	char path[256];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return false;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (int)strlen(val);
-}
-
-/* tracefs, mounted if it is not; false without it or the gfpu events. */
-static bool trace_find(void)
-{
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/events", dirs[i]);
-		if (access(path, F_OK) && i == 0)
-			mount("tracefs", dirs[0], "tracefs", 0, NULL);
-		if (access(path, F_OK))
-			continue;
-		tracefs = dirs[i];
-		snprintf(path, sizeof(path), "%s/events/gfpu/enable", dirs[i]);
-		return !access(path, W_OK);
-	}
-	return false;
 }
 
 static int hook_index(const char *name)
@@ -155,7 +114,7 @@ static void trace_read(long policy, struct trace_counts *t)
 	FILE *f;
 
 	memset(owner, -1, sizeof(owner));
-	snprintf(path, sizeof(path), "%s/trace", tracefs);
+	snprintf(path, sizeof(path), "%s/trace", gfpu_tracefs);
 	f = fopen(path, "r");
 	TEST_ASSERT(f, "cannot read %s", path);
 	while (fgets(line, sizeof(line), f)) {
@@ -176,16 +135,16 @@ static void run_traced(struct gfpu_counters *c0, struct gfpu_counters *c1,
 	struct ucall uc;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	TEST_ASSERT(trace_write("buffer_size_kb", BUF_KB) &&
-		    trace_write("trace", "") &&
-		    trace_write("events/gfpu/enable", "1"),
-		    "cannot set up tracing in %s", tracefs);
+	TEST_ASSERT(gfpu_trace_write("buffer_size_kb", BUF_KB) &&
+		    gfpu_trace_write("trace", "") &&
+		    gfpu_trace_write("events/gfpu/enable", "1"),
+		    "cannot set up tracing in %s", gfpu_tracefs);
 	gfpu_counters_read(vcpu, c0);
 	while (gfpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC)
 		;
 	TEST_ASSERT(uc.cmd == UCALL_DONE, "guest did not finish");
 	gfpu_counters_read(vcpu, c1);
-	trace_write("events/gfpu/enable", "0");
+	gfpu_trace_write("events/gfpu/enable", "0");
 	gfpu_print_stats(vcpu);
 	kvm_vm_free(vm);
 	trace_read(c1->policy, t);
@@ -203,7 +162,7 @@ int main(void)
 	size_t i;
 
 	ksft_print_header();
-	if (!trace_find())
+	if (!gfpu_trace_find())
 		ksft_exit_skip("no tracefs with gfpu events (baseline kernel, or no tracing)\n");
 	ksft_set_plan(ARRAY_SIZE(hooks) + 4);
 	run_traced(&c0, &c1, &t);

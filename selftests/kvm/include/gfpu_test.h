@@ -331,6 +331,11 @@ struct gfpu_torture {
 bool gfpu_torture_read(struct gfpu_torture *t);
 int gfpu_torture_set(unsigned int period_us);
 
+/* tracefs (gfpu_util.c): where it is, and a write into one of its files. */
+extern const char *gfpu_tracefs;
+bool gfpu_trace_find(void);
+bool gfpu_trace_write(const char *file, const char *val);
+
 /*
  * Preemption and signal contenders on the vCPU thread's CPU. Each round
  * of theirs is gfpu_contend(): gfpu_yield_holding() (the registers of

@@ -2,7 +2,7 @@
 /*
  * Host-side helpers shared by the gfpu KVM selftests: the framework's
  * counters, CPU migration, the run-and-check loop, the kernel-mode FPU
- * torture facility and the preemption contenders.
+ * torture facility, the preemption contenders and tracefs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -813,4 +814,56 @@ long gfpu_preempt_end(struct kvm_vcpu *vcpu)
 	gfpu_hammer_stop();
 	gfpu_print_stats(vcpu);
 	return gfpu_stat(vcpu, "preempted");
+}
+
+/* === tracefs =========================================================== */
+
+const char *gfpu_tracefs;
+
+/**
+ * gfpu_trace_find() - find tracefs, mounting it if it is not, into
+ * gfpu_tracefs.
+ *
+ * Return: whether it has the gfpu events (false on the baseline kernel).
+ */
+bool gfpu_trace_find(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (access(path, F_OK) && i == 0)
+			mount("tracefs", dirs[0], "tracefs", 0, NULL);
+		if (access(path, F_OK))
+			continue;
+		gfpu_tracefs = dirs[i];
+		snprintf(path, sizeof(path), "%s/events/gfpu/enable", dirs[i]);
+		return !access(path, W_OK);
+	}
+	return false;
+}
+
+/**
+ * gfpu_trace_write() - write @val into the tracefs file @file.
+ * @file: relative to gfpu_tracefs (gfpu_trace_find() first).
+ * @val: what to write, truncating the file.
+ *
+ * Return: whether all of it was written.
+ */
+bool gfpu_trace_write(const char *file, const char *val)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", gfpu_tracefs, file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return false;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (int)strlen(val);
 }
