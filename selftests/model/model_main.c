@@ -735,7 +735,9 @@ static void replay_tokens(struct replay *r, const char *t, bool busy)
 			replay_ev(r, "g_fp");
 			break;
 		case 'X':
-			replay_ev(r, "g_exit");
+			/* Unless the trap's hand-back already exited. */
+			if (mc.phase == PH_GUEST)
+				replay_ev(r, "g_exit");
 			break;
 		case 'p':
 		case 'y':
@@ -824,7 +826,7 @@ static void replay_line(char *line)
 	long long policy = kv_num(line, "policy"), busy = kv_num(line, "busy");
 	long long ks = kv_num(line, "saves"), kr = kv_num(line, "restores");
 	long long kb = kv_num(line, "bytes"), kt = kv_num(line, "traps");
-	long long lost = kv_num(line, "lost");
+	long long lost = kv_num(line, "lost"), async = kv_num(line, "async");
 	struct gfpu_stats s0, s1;
 	struct oracle_cost o;
 	bool bytes, ok;
@@ -850,6 +852,7 @@ static void replay_line(char *line)
 	if (!failed)
 		replay_tokens(&r, "RLGXPE", busy);
 	s0 = *sim_vcpu()->stats;
+	mc.saves = mc.restores = mc.bytes = 0;
 	oracle_len = 0;
 	oracle_on = true;
 	r = (struct replay){ .cpu = -1, .st = sim_vcpu()->stats, .s0 = s0 };
@@ -858,7 +861,8 @@ static void replay_line(char *line)
 	if (failed) {
 		print_trace_last("replay failed", 16);
 		tap(false, "replay %s policy %lld: %s", name, policy, fail_msg);
-		printf("replay: scenario=%s policy=%lld agree=0\n", name, policy);
+		printf("replay: scenario=%s policy=%lld async=%d agree=0\n",
+		       name, policy, async > 0);
 		return;
 	}
 	s1 = *sim_vcpu()->stats;
@@ -868,20 +872,35 @@ static void replay_line(char *line)
 	     (long long)(s1.restores - s0.restores) == kr &&
 	     (long long)(s1.traps - s0.traps) == kt &&
 	     (!bytes || (long long)(s1.bytes - s0.bytes) == kb);
-	printf("replay: scenario=%s policy=%lld agree=%d kernel=%lld/%lld/%lld/%lld model=%llu/%llu/%llu/%llu oracle=%llu/%llu/%llu\n",
-	       name, policy, ok, ks, kr, kb, kt,
+	/*
+	 * kernel and model: what was charged to the vCPU (loaded); all:
+	 * every transfer the replay made, by anyone (the host's reloads on
+	 * the way to userspace too), which is what the oracle bounds.
+	 */
+	printf("replay: scenario=%s policy=%lld async=%d agree=%d kernel=%lld/%lld/%lld/%lld model=%llu/%llu/%llu/%llu all=%llu/%llu/%llu oracle=%llu/%llu/%llu\n",
+	       name, policy, async > 0, ok, ks, kr, kb, kt,
 	       (unsigned long long)(s1.saves - s0.saves),
 	       (unsigned long long)(s1.restores - s0.restores),
 	       (unsigned long long)(s1.bytes - s0.bytes),
 	       (unsigned long long)(s1.traps - s0.traps),
+	       (unsigned long long)mc.saves, (unsigned long long)mc.restores,
+	       (unsigned long long)mc.bytes,
 	       (unsigned long long)o.saves, (unsigned long long)o.restores,
 	       (unsigned long long)o.bytes);
 	if (r.diverged >= 0)
 		printf("#   the counts first differ at the run ending at token %ld: ...%.60s\n",
 		       r.diverged, tok + (r.diverged > 60 ? r.diverged - 60 : 0));
-	tap(ok, "replay %s policy %lld: %s the kernel's saves, restores%s and traps (%lu events)",
+	/* No design beats the offline optimum on the same uses. */
+	if (mc.saves + mc.restores < o.saves + o.restores) {
+		tap(false, "replay %s policy %lld: the design beat the oracle: counting is wrong",
+		    name, policy);
+		return;
+	}
+	/* Asynchronous scenarios are reported, not held to agreement. */
+	tap(ok || async > 0, "replay %s policy %lld: %s the kernel's saves, restores%s and traps (%lu events)%s",
 	    name, policy, ok ? "reproduces" : "differs from",
-	    bytes ? ", bytes" : "", r.events);
+	    bytes ? ", bytes" : "", r.events,
+	    async > 0 ? ", asynchronous" : "");
 }
 
 static int replay_file(const char *path)
