@@ -259,6 +259,20 @@ static long delta(long after, long before)
  * stats against their counts (see the top of the file); elsewhere that
  * it ran.
  */
+/* The kernel's command line has @what. */
+static bool cmdline_has(const char *what)
+{
+	char line[1024] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, what) != NULL;
+}
+
 /*
  * RUN_XFERS: what 6.12 moves per exit at least.  KFPU_EDGE_MAX: how many
  * saves the primitives may count that gfpu cannot see, per exit, in
@@ -285,15 +299,7 @@ static long delta(long after, long before)
 /* arm64's protected mode (kvm-arm.mode=protected), where hyp counts nothing. */
 static bool protected_kvm(void)
 {
-	char line[1024] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, "kvm-arm.mode=protected") != NULL;
+	return cmdline_has("kvm-arm.mode=protected");
 }
 
 static void verdict(const struct scenario *s, const struct gfpu_counters *d,
@@ -440,19 +446,6 @@ struct replay {
 	char *tok;
 	size_t len, cap;
 };
-
-static bool replay_wanted(void)
-{
-	char line[1024] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, "compare.replay=1") != NULL;
-}
 
 static void replay_put(struct replay *r, const char *t)
 {
@@ -827,7 +820,7 @@ static void print_clock(void)
 
 int main(void)
 {
-	bool replay = replay_wanted() && gfpu_trace_find();
+	bool replay = cmdline_has("compare.replay=1") && gfpu_trace_find();
 	size_t i;
 
 	ksft_print_header();
