@@ -324,17 +324,17 @@ if command -v gnuplot > /dev/null; then
 			for (i = 4; i <= NF; i++) { s += $i; if ($i < min) min = $i; if ($i > max) max = $i }
 			if (n) print $2 "/" $3, s / n, min, max }' "$ratios" > "$out/$arch-ratio.dat"
 		gnuplot <<-GP 2> /dev/null
-		set terminal svg size 900,420
+		set terminal svg size 1000,500
 		set output "$out/$arch-transfers.svg"
-		set title "$arch: transfers (saves + restores) per exit"
+		set title "$arch: transfers (saves + restores) per exit" noenhanced
 		set style data histogram
 		set style fill solid 0.6
-		set xtics rotate by -30
+		set xtics rotate by 90 right noenhanced
 		set datafile missing "?"
 		plot "$out/$arch-transfers.dat" using 3:xtic(stringcolumn(1)."/".stringcolumn(2)) title "design", \
-			"" using 0:4 with points pt 7 ps 0.8 title "oracle"
+			"" using 0:4 with points pt 7 ps 1 lc rgb "black" title "oracle"
 		set output "$out/$arch-ratio.svg"
-		set title "$arch: time per exit, framework / baseline (mean, min-max over rounds)"
+		set title "$arch: time per exit, framework / baseline (mean, min-max over rounds)" noenhanced
 		set style data yerrorbars
 		plot "$out/$arch-ratio.dat" using 0:2:3:4:xtic(1) notitle, 1 notitle
 		GP
