@@ -146,6 +146,18 @@ void gfpu_guest_enter(struct gfpu_vcpu *v)
 	v->in_guest = true;
 }
 
+void gfpu_guest_regs(struct gfpu_vcpu *v)
+{
+	struct gfpu_cpu *c;
+
+	GFPU_WARN_ON(preemptible());
+	c = gfpu_this_cpu();
+	GFPU_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
+	gfpu_count_hook(v, GFPU_HOOK_GUEST_REGS, 0);
+	gfpu_revalidate(v, c);
+	gfpu_arch_guest_regs(v, c);
+}
+
 void gfpu_lazy_trap(struct gfpu_vcpu *v)
 {
 	struct gfpu_cpu *c;
@@ -273,6 +285,10 @@ unsigned int gfpu_policy(void)
 int gfpu_set_policy(unsigned int policy)
 {
 	if (policy & ~GFPU_POLICY_MASK)
+		return -EINVAL;
+	/* One swap point at a time. */
+	if ((policy & GFPU_POLICY_SWAP_LOADPUT) &&
+	    (policy & GFPU_POLICY_SWAP_ENTRY))
 		return -EINVAL;
 	WRITE_ONCE(gfpu_global_policy, policy);
 	return 0;

@@ -172,6 +172,7 @@ bool gfpu_arch_still_live(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in);
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c);
+void gfpu_arch_guest_regs(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c);
 void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 			 unsigned int exit_flags);

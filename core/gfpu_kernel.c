@@ -52,7 +52,8 @@ static const struct {
 	{ "loadput",		GFPU_POLICY_SWAP_LOADPUT },
 	{ "realloc-cpuid",	GFPU_POLICY_REALLOC_CPUID },
 	{ "riscv-lazy",		GFPU_POLICY_RISCV_LAZY },
-#define GFPU_NR_POLICY_NAMES 4	/* the canonical names above, one per bit */
+	{ "entry",		GFPU_POLICY_SWAP_ENTRY },
+#define GFPU_NR_POLICY_NAMES 5	/* the canonical names above, one per bit */
 	/* Aliases, and names for the defaults, so every design can be named. */
 	{ "eager",		0 },
 	{ "run",		0 },
@@ -71,6 +72,7 @@ static const char *const gfpu_hook_names[GFPU_NR_HOOKS] = {
 	[GFPU_HOOK_FEATURE]	= "feature",
 	[GFPU_HOOK_GET]		= "get",
 	[GFPU_HOOK_SET]		= "set",
+	[GFPU_HOOK_GUEST_REGS]	= "guest_regs",
 };
 
 /* === Policy =========================================================== */

@@ -34,7 +34,7 @@ t0=$(date +%s)
 # ARCH: DESIGN=FRAMEWORK:POLICY ...
 designs() {
 	case $1 in
-	x86_64) echo "run=y: loadput=y:loadput baseline=n:" ;;
+	x86_64) echo "run=y: loadput=y:loadput entry=y:entry baseline=n:" ;;
 	arm64) echo "eager=y: lazy-host=y:lazy-host baseline=n:" ;;
 	riscv64) echo "eager=y: riscv-lazy=y:riscv-lazy baseline=n:" ;;
 	esac

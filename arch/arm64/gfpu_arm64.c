@@ -108,6 +108,12 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 	gfpu_arm64_hw_set_trap(c->owner);
 }
 
+/* KVM/arm64 never emulates FP instructions: nothing uses them in place. */
+void gfpu_arch_guest_regs(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	GFPU_WARN_ON(1);
+}
+
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	struct gfpu_xfer x;

@@ -195,6 +195,12 @@ void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
  * The guest's FP or vector instruction trapped on the Off that
  * gfpu_riscv_arm() set: bring in both units; the guest retries it.
  */
+/* KVM/riscv emulates no FP or vector loads: nothing uses them in place. */
+void gfpu_arch_guest_regs(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	GFPU_WARN_ON(1);
+}
+
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
 	if (WARN_ON_ONCE(!v->arch.armed))

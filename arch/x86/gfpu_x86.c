@@ -7,8 +7,11 @@
  *
  * Nothing foreign is ever left live behind a trap (LazyFP,
  * CVE-2018-3665): the guest fpstate is made the current task's fpstate
- * for the whole KVM_RUN (default) or at every vcpu load/put
- * (GFPU_POLICY_SWAP_LOADPUT), and loaded eagerly.  Because the guest
+ * for the whole KVM_RUN (default), at every vcpu load/put
+ * (GFPU_POLICY_SWAP_LOADPUT), or from the run's first guest entry, or
+ * first use of the guest's registers in place, to its end
+ * (GFPU_POLICY_SWAP_ENTRY: a KVM_RUN that never enters the guest moves
+ * nothing), and loaded eagerly.  Because the guest
  * fpstate *is* the task's fpstate while swapped in, preemption and
  * kernel-mode FPU save guest registers into the guest buffer, never into
  * the VMM's (the bug that "KVM: X86: Fix fpu state crash in kvm guest"
@@ -65,9 +68,7 @@ void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c)
  * sched_out put (the switch that follows saves what is live), or at the
  * next hook that finds the registers gone.  Not seen: a save in the few
  * instructions between KVM's preempt notifier registration and the load
- * hook, or between the put hook and the unregistration; and the restore
- * of KVM's emulator (kvm_fpu_get(), for SSE operands of emulated
- * instructions), which reloads behind gfpu's back.
+ * hook, or between the put hook and the unregistration.
  */
 static void gfpu_x86_look(struct gfpu_vcpu *v)
 {
@@ -78,10 +79,17 @@ static void gfpu_x86_look(struct gfpu_vcpu *v)
 	v->arch.host_live = live;
 }
 
-/* Interrupts on: from a vcpu load, or a sched_in's. */
-static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+/*
+ * Interrupts on (a vcpu load, a sched_in's, KVM's use of the registers in
+ * place) or off (a guest entry).
+ */
+static void gfpu_x86_swap_in(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			     bool irqsoff)
 {
-	gfpu_count_xfer(v, gfpu_x86_hw_swap_in(v));
+	if (irqsoff)
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_in_irqsoff(v));
+	else
+		gfpu_count_xfer(v, gfpu_x86_hw_swap_in(v));
 	v->arch.swapped = true;
 	v->arch.host_live = true;
 	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
@@ -107,11 +115,12 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
 	/* Start looking: what the host saved before is not counted. */
 	v->arch.host_live = gfpu_x86_hw_regs_live();
-	if (!v->in_run || v->arch.swapped)
+	if (!v->in_run || v->arch.swapped ||
+	    gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY))
 		return;
 	/* Once per run (commit f775b13eedee), or at every load (before it). */
 	if (!sched_in || gfpu_policy_has(v, GFPU_POLICY_SWAP_LOADPUT))
-		gfpu_x86_swap_in(v, c);
+		gfpu_x86_swap_in(v, c, false);
 }
 
 void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
@@ -131,19 +140,43 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 	}
 }
 
-void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+/*
+ * Make the guest fpstate current and its registers live: the entry
+ * policy's swap in, which waits for the first guest entry or use of the
+ * registers in place; or, once swapped, a reload where preemption or a
+ * softirq took the registers (TIF_NEED_FPU_LOAD).
+ */
+static void gfpu_x86_make_live(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+			       bool irqsoff)
 {
-	GFPU_WARN_ON(!v->arch.swapped);
 	gfpu_x86_look(v);
-	/* Preemption or a softirq took the registers: TIF_NEED_FPU_LOAD. */
-	if (c->owner != GFPU_OWNER_GUEST) {
+	if (!v->arch.swapped) {
+		/* Only the entry policy gets here without its swap. */
+		GFPU_WARN_ON(!gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY));
+		gfpu_x86_swap_in(v, c, irqsoff);
+	} else if (c->owner != GFPU_OWNER_GUEST) {
 		gfpu_count_xfer(v, gfpu_x86_hw_reload(v));
 		v->arch.host_live = true;
 		gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
 	}
+}
+
+void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_x86_make_live(v, c, true);
 	gfpu_x86_hw_load_guest_xcr(v);
 	if (gfpu_x86_hw_xfd_err(v))
 		gfpu_x86_hw_load_xfd_err(v);
+}
+
+/*
+ * The emulator's kvm_fpu_get(), inside fpregs_lock(): the registers it
+ * reads and writes must be the guest's, and its own reload (which gfpu
+ * would not see) finds nothing left to do.
+ */
+void gfpu_arch_guest_regs(struct gfpu_vcpu *v, struct gfpu_cpu *c)
+{
+	gfpu_x86_make_live(v, c, false);
 }
 
 void gfpu_arch_lazy_trap(struct gfpu_vcpu *v, struct gfpu_cpu *c)

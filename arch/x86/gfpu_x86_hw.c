@@ -119,6 +119,14 @@ struct gfpu_xfer gfpu_x86_hw_swap_out(struct gfpu_vcpu *v)
 }
 
 /* fpregs_lock() must not be taken there: its local_bh_enable() would run. */
+struct gfpu_xfer gfpu_x86_hw_swap_in_irqsoff(struct gfpu_vcpu *v)
+{
+	struct gfpu_xfer x = { };
+
+	gfpu_swap(v, true, true, &x);
+	return x;
+}
+
 struct gfpu_xfer gfpu_x86_hw_swap_out_irqsoff(struct gfpu_vcpu *v)
 {
 	struct gfpu_xfer x = { };

@@ -35,10 +35,17 @@ bool gfpu_x86_hw_regs_live(void);
  */
 struct gfpu_xfer gfpu_x86_hw_swap_in(struct gfpu_vcpu *v);
 struct gfpu_xfer gfpu_x86_hw_swap_out(struct gfpu_vcpu *v);
-/* The same swap out from the sched_out preempt notifier: interrupts off. */
+/*
+ * The same swaps with interrupts off: out from the sched_out preempt
+ * notifier, in at a guest entry (GFPU_POLICY_SWAP_ENTRY).
+ */
+struct gfpu_xfer gfpu_x86_hw_swap_in_irqsoff(struct gfpu_vcpu *v);
 struct gfpu_xfer gfpu_x86_hw_swap_out_irqsoff(struct gfpu_vcpu *v);
 
-/* switch_fpu_return(): load the current fpstate if needed; irqs off. */
+/*
+ * switch_fpu_return(): load the current fpstate if needed; interrupts
+ * off, or inside fpregs_lock().
+ */
 struct gfpu_xfer gfpu_x86_hw_reload(struct gfpu_vcpu *v);
 
 /* Save the live registers into the current fpstate and invalidate them. */

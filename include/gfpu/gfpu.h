@@ -11,7 +11,8 @@
  *
  *   gfpu_run_enter()
  *   gfpu_vcpu_load(sched_in = false)
- *   { gfpu_guest_enter() [gfpu_lazy_trap()] gfpu_exit_sync() }*
+ *   { [gfpu_guest_regs()] gfpu_guest_enter() [gfpu_lazy_trap()]
+ *     gfpu_exit_sync() }*
  *      interleaved with gfpu_vcpu_put(sched_out = true) /
  *      gfpu_vcpu_load(sched_in = true) when the thread is preempted
  *   gfpu_vcpu_put(sched_out = false)
@@ -63,10 +64,17 @@ enum gfpu_owner {
 #define GFPU_POLICY_REALLOC_CPUID	BIT(2)
 /* riscv: keep the guest's FS/VS Off until its first FP/V use traps. */
 #define GFPU_POLICY_RISCV_LAZY		BIT(3)
+/*
+ * x86: swap the guest fpstate in at the run's first guest entry (or first
+ * use of the guest's registers in place), not at its first load; excludes
+ * GFPU_POLICY_SWAP_LOADPUT.
+ */
+#define GFPU_POLICY_SWAP_ENTRY		BIT(4)
 #define GFPU_POLICY_MASK		(GFPU_POLICY_LAZY_HOST |	\
 					 GFPU_POLICY_SWAP_LOADPUT |	\
 					 GFPU_POLICY_REALLOC_CPUID |	\
-					 GFPU_POLICY_RISCV_LAZY)
+					 GFPU_POLICY_RISCV_LAZY |	\
+					 GFPU_POLICY_SWAP_ENTRY)
 
 /* Flags for gfpu_exit_sync(): what the exit handler already knows. */
 /* The exit was an #NM that XFD caused (x86: CR0.TS was clear). */
@@ -114,6 +122,7 @@ enum gfpu_hook {
 	GFPU_HOOK_FEATURE,
 	GFPU_HOOK_GET,
 	GFPU_HOOK_SET,
+	GFPU_HOOK_GUEST_REGS,
 	GFPU_NR_HOOKS,
 };
 
@@ -131,6 +140,7 @@ enum gfpu_hook {
  * @hook_feature: gfpu_feature_change() calls.
  * @hook_get: gfpu_get_state() calls.
  * @hook_set: gfpu_set_state() calls.
+ * @hook_guest_regs: gfpu_guest_regs() calls.
  * @saves: register-to-memory transfers the backend asked for; on x86
  *	also those the host made of the vCPU thread's registers behind its
  *	back while the vCPU was loaded (the context switch, kernel-mode FP),
@@ -168,6 +178,7 @@ struct gfpu_stats {
 			u64 hook_feature;
 			u64 hook_get;
 			u64 hook_set;
+			u64 hook_guest_regs;
 		};
 	};
 	u64 saves;
@@ -208,6 +219,7 @@ struct gfpu_stats {
 	GFPU_STATS_DESC_COUNTER(hook_feature),				\
 	GFPU_STATS_DESC_COUNTER(hook_get),				\
 	GFPU_STATS_DESC_COUNTER(hook_set),				\
+	GFPU_STATS_DESC_COUNTER(hook_guest_regs),			\
 	GFPU_STATS_DESC_COUNTER(saves),					\
 	GFPU_STATS_DESC_COUNTER(restores),				\
 	GFPU_STATS_DESC(KVM_STATS_TYPE_CUMULATIVE, KVM_STATS_UNIT_BYTES, \
@@ -309,6 +321,21 @@ void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in);
  * Context: interrupts disabled.
  */
 void gfpu_guest_enter(struct gfpu_vcpu *v);
+
+/**
+ * gfpu_guest_regs() - KVM is about to use the guest's registers in place
+ * @v: the vCPU, loaded on this CPU, inside KVM_RUN, not in guest context.
+ *
+ * Makes the guest's state the one the registers hold for the host's FPU
+ * code, for KVM code that reads or writes guest FP registers directly
+ * (x86: the emulator's SSE/MMX operands, kvm_fpu_get()), which may run
+ * before the run's first guest entry.  Needed only where a policy defers
+ * the guest's state until that entry (x86 GFPU_POLICY_SWAP_ENTRY);
+ * otherwise it only counts.
+ *
+ * Context: preemption disabled (KVM holds fpregs_lock()); interrupts on.
+ */
+void gfpu_guest_regs(struct gfpu_vcpu *v);
 
 /**
  * gfpu_lazy_trap() - the guest touched FP/SIMD while trapped
@@ -444,7 +471,8 @@ unsigned int gfpu_policy(void);
  * gfpu_set_policy() - select the policy for future runs
  * @policy: GFPU_POLICY_* bits.
  *
- * Return: 0, or -EINVAL for bits outside GFPU_POLICY_MASK.
+ * Return: 0, or -EINVAL for bits outside GFPU_POLICY_MASK or for two swap
+ * points at once (GFPU_POLICY_SWAP_LOADPUT with GFPU_POLICY_SWAP_ENTRY).
  */
 int gfpu_set_policy(unsigned int policy);
 

@@ -194,6 +194,8 @@ static long policy_bits(const char *s)
 			bits |= 4;
 		else if (!strcmp(tok, "riscv-lazy"))
 			bits |= 8;
+		else if (!strcmp(tok, "entry"))
+			bits |= 16;
 		else
 			return -1;
 	}

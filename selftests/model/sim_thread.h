@@ -175,6 +175,14 @@ static const char *const sc_idle[] = {
 	"u_run", "[", "k_enter", "g_exit", "]", "k_exit_run", NULL };
 static const char *const sc_busy[] = {
 	"u_run", "[", "k_enter", "g_fp", "g_exit", "]", "k_exit_run", NULL };
+/*
+ * Each exit followed by two KVM_RUNs that return before entering the
+ * guest, as the KVM selftest library's get_ucall() makes them on x86
+ * (immediate_exit), and as a VMM's signal kicks do.
+ */
+static const char *const sc_noentry[] = {
+	"[", "u_run", "k_enter", "g_fp", "g_exit", "k_exit_run",
+	"u_run", "k_exit_run", "u_run", "k_exit_run", "]", NULL };
 static const char *const sc_vmm[] = {
 	"[", "u_fp", "u_run", "k_enter", "g_fp", "g_exit", "k_exit_run", "]",
 	NULL };
@@ -191,6 +199,7 @@ static const char *const sc_softirq[] = {
 const struct model_scenario sim_scenarios[] = {
 	{ "exit storm, guest FP idle",		sc_idle,	50 },
 	{ "exit storm, guest FP busy",		sc_busy,	50 },
+	{ "exits, 2 runs without entry each",	sc_noentry,	20 },
 	{ "VMM FP between runs",		sc_vmm,		20 },
 	{ "preempted by an FP task",		sc_preempt,	20 },
 	{ "preempted by a non-FP task",		sc_nofp,	20 },

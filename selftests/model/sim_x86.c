@@ -1230,17 +1230,21 @@ static void ev_fail_alloc(void)
 	mc.fail_alloc = true;
 }
 
-/* The policy is a run-time setting: change it anywhere. */
+/* The policy is a run-time setting: change it anywhere, to the next one. */
 static void ev_policy(void)
 {
-	static const unsigned int next[] = {
-		GFPU_POLICY_SWAP_LOADPUT, GFPU_POLICY_REALLOC_CPUID,
-		GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_REALLOC_CPUID, 0,
-	};
-	unsigned int p = gfpu_policy() >> 1;
+	int i;
 
-	if (gfpu_set_policy(next[p & 3]))
+	for (i = 0; i < sim_nr_policies; i++)
+		if (sim_policies[i].bits == gfpu_policy())
+			break;
+	if (gfpu_set_policy(sim_policies[(i + 1) % sim_nr_policies].bits))
 		model_fail("policy change refused");
+	/* Two swap points at once are refused, and change nothing. */
+	i = gfpu_policy();
+	if (gfpu_set_policy(GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_SWAP_ENTRY) != -EINVAL ||
+	    gfpu_policy() != (unsigned int)i)
+		model_fail("loadput and entry accepted together");
 }
 
 static void vcpu_create(unsigned int cfg);
@@ -1300,6 +1304,38 @@ static void ev_g_tile(void)
 static void ev_g_exit(void)
 {
 	vm_exit(0);
+}
+
+static bool g_has_sse(void)
+{
+	return w.g_xcr0 & XFEATURE_MASK_SSE;
+}
+
+/*
+ * KVM's emulator on an SSE operand in place, inside KVM_RUN: an MMIO load
+ * into %xmm0 completed by the next KVM_RUN before any guest entry, say.
+ * kvm_fpu_get() (arch/x86/kvm/fpu.h, with the gfpu hook of
+ * kernel/patches/6.12/0001), the register read and write, kvm_fpu_put().
+ */
+static void ev_k_emul(void)
+{
+	struct sim_cpu *c = cpu();
+	const int i = XFEATURE_SSE;
+
+	fpregs_lock();
+	gfpu_guest_regs(w.v);
+	if (current_task()->need_load)
+		switch_fpu_return();
+	if (!gfps_live())
+		model_fail("emulator: the guest fpstate is not the live one");
+	else if (!(w.g_dc & XF(i)) && c->d[i] != w.g_exp[i])
+		model_fail("emulator reads %%xmm = %#llx (owner ctx %u), guest wrote %#llx",
+			   (unsigned long long)c->d[i], PAT_CTX(c->d[i]),
+			   (unsigned long long)w.g_exp[i]);
+	w.g_exp[i] = c->d[i] = model_pattern(CTX_GUEST);
+	w.g_dc &= ~XF(i);
+	model_use(mc.cur_cpu, CTX_GUEST, xsave_size(w.g_xcr0));
+	fpregs_unlock();
 }
 
 /* #NM from CR0.TS, not XFD: XFD_ERR is untouched. */
@@ -1418,6 +1454,7 @@ const struct model_event sim_events[] = {
 	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
 	SIM_THREAD_EVENTS,
+	{ "k_emul",	PH(PH_KERNEL), 0,	g_has_sse,	ev_k_emul },
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
 	{ "g_tile",	PH(PH_GUEST), EV_CORE,	g_has_amx,	ev_g_tile },
 	{ "g_exit",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_exit },
@@ -1433,6 +1470,9 @@ const struct model_policy sim_policies[] = {
 	{ "loadput+write",	GFPU_POLICY_SWAP_LOADPUT },
 	{ "run+cpuid",		GFPU_POLICY_REALLOC_CPUID },
 	{ "loadput+cpuid",	GFPU_POLICY_SWAP_LOADPUT |
+				GFPU_POLICY_REALLOC_CPUID },
+	{ "entry+write",	GFPU_POLICY_SWAP_ENTRY },
+	{ "entry+cpuid",	GFPU_POLICY_SWAP_ENTRY |
 				GFPU_POLICY_REALLOC_CPUID },
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);

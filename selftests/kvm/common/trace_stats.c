@@ -39,7 +39,7 @@
 
 static const char *const hooks[] = {
 	"run_enter", "load", "guest_enter", "lazy_trap", "exit_sync",
-	"put", "run_exit", "feature", "get", "set",
+	"put", "run_exit", "feature", "get", "set", "guest_regs",
 };
 
 struct trace_counts {

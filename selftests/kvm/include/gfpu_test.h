@@ -16,6 +16,7 @@
 #define GFPU_POLICY_LAZY_HOST		(1u << 0)	/* arm64 */
 #define GFPU_POLICY_SWAP_LOADPUT	(1u << 1)	/* x86 */
 #define GFPU_POLICY_REALLOC_CPUID	(1u << 2)	/* x86 */
+#define GFPU_POLICY_SWAP_ENTRY		(1u << 4)	/* x86 */
 
 /* Number of 64-bit words in the FP register file a test compares. */
 #define GFPU_MAX_WORDS	64
@@ -169,12 +170,12 @@ static inline void gfpu_check_report_or_skip(const struct gfpu_check *c,
  *	framework and the baseline kernel alike; zero where an arch does
  *	not count yet (all but x86).
  * The others: the counters of the same names; the hook counters from
- * @run_enter to @set in &enum gfpu_hook order, every field a long.
+ * @run_enter to @guest_regs in &enum gfpu_hook order, every field a long.
  */
 struct gfpu_counters {
 	long policy;
 	long run_enter, load, guest_enter, lazy_trap, exit_sync, put, run_exit;
-	long feature, get, set;
+	long feature, get, set, guest_regs;
 	long saves, restores, bytes, traps, reallocs, realloc_fails;
 	long steals, preempted;
 	long fpu_saves, fpu_restores, fpu_bytes;

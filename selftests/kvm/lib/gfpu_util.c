@@ -46,6 +46,7 @@ static const struct {
 	GFPU_FIELD(feature, "hook_feature"),
 	GFPU_FIELD(get, "hook_get"),
 	GFPU_FIELD(set, "hook_set"),
+	GFPU_FIELD(guest_regs, "hook_guest_regs"),
 	GFPU_FIELD(saves, "saves"),
 	GFPU_FIELD(restores, "restores"),
 	GFPU_FIELD(bytes, "bytes"),
