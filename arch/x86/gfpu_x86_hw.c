@@ -42,7 +42,8 @@ static u32 gfpu_current_bytes(void)
 
 unsigned int gfpu_hw_supported_policies(void)
 {
-	return GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_REALLOC_CPUID;
+	return GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_REALLOC_CPUID |
+	       GFPU_POLICY_SWAP_ENTRY;
 }
 
 int gfpu_x86_hw_init(struct gfpu_vcpu *v)

@@ -22,8 +22,9 @@
  * completes the port I/O with a KVM_RUN under immediate_exit
  * (vcpu_run_complete_io()), once from _vcpu_run()'s
  * assert_on_unhandled_exception() and once from the test's own call.
- * 6.12 and both x86 designs swap the fpstate in and out on each, guest
- * entered or not, hence six transfers per exit.  On arm64 each KVM_RUN
+ * 6.12, run and loadput swap the fpstate in and out on each, guest
+ * entered or not; entry only in the one that enters the guest.  On
+ * arm64 each KVM_RUN
  * saves the VMM's registers at its first load (the eager design, and
  * 6.12).
  *
