@@ -53,7 +53,8 @@ static const struct {
 	{ "realloc-cpuid",	GFPU_POLICY_REALLOC_CPUID },
 	{ "riscv-lazy",		GFPU_POLICY_RISCV_LAZY },
 	{ "entry",		GFPU_POLICY_SWAP_ENTRY },
-#define GFPU_NR_POLICY_NAMES 5	/* the canonical names above, one per bit */
+	{ "keep-bound",		GFPU_POLICY_KEEP_BOUND },
+#define GFPU_NR_POLICY_NAMES 6	/* the canonical names above, one per bit */
 	/* Aliases, and names for the defaults, so every design can be named. */
 	{ "eager",		0 },
 	{ "run",		0 },
@@ -146,6 +147,7 @@ static void gfpu_stats_add(struct gfpu_stats *sum, const struct gfpu_stats *s)
 	sum->realloc_fails += s->realloc_fails;
 	sum->steals += s->steals;
 	sum->preempted += s->preempted;
+	sum->kept += s->kept;
 }
 
 /* @policy: the vCPU's latched policy, or -1 for a sum over vCPUs. */
@@ -159,9 +161,9 @@ static void gfpu_stats_print(struct seq_file *m, const char *name, int policy,
 		seq_printf(m, " policy=%d", policy);
 	for (i = 0; i < GFPU_NR_HOOKS; i++)
 		seq_printf(m, " %s=%llu", gfpu_hook_names[i], s->hooks[i]);
-	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu preempted=%llu\n",
+	seq_printf(m, " saves=%llu restores=%llu bytes=%llu traps=%llu reallocs=%llu realloc_fails=%llu steals=%llu preempted=%llu kept=%llu\n",
 		   s->saves, s->restores, s->bytes, s->traps, s->reallocs,
-		   s->realloc_fails, s->steals, s->preempted);
+		   s->realloc_fails, s->steals, s->preempted, s->kept);
 }
 
 /**

@@ -35,7 +35,7 @@ t0=$(date +%s)
 designs() {
 	case $1 in
 	x86_64) echo "run=y: loadput=y:loadput entry=y:entry baseline=n:" ;;
-	arm64) echo "eager=y: lazy-host=y:lazy-host baseline=n:" ;;
+	arm64) echo "eager=y: lazy-host=y:lazy-host keep-bound=y:keep-bound baseline=n:" ;;
 	riscv64) echo "eager=y: riscv-lazy=y:riscv-lazy baseline=n:" ;;
 	esac
 }
@@ -262,7 +262,7 @@ md=$out/compare.md
 	echo "is every transfer of the replay over the oracle's (below). Not replayed: overcommit"
 	echo "(four vCPUs; the model has one). model/kernel agreement: $agree of"
 	echo "$replayed scenarios; and $async_agree of $async_replayed asynchronous ones (preempt_fp,"
-	echo "preempt_nofp, kfpu, signal_fp: interrupted at times of their own, where"
+	echo "preempt_nofp, preempt_kernel, kfpu, signal_fp: interrupted at times of their own, where"
 	echo "the trace cannot always say what the interruption did to the registers)."
 	echo
 	echo "## Model replay"

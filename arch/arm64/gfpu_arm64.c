@@ -26,6 +26,7 @@
 
 int gfpu_arch_vcpu_init(struct gfpu_vcpu *v)
 {
+	v->arch.bound_cpu = -1;
 	return 0;
 }
 
@@ -49,6 +50,7 @@ int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
 		v->policy &= ~GFPU_POLICY_LAZY_HOST;
 	}
+	v->arch.bound_cpu = -1;
 	if (pid_changed)
 		ret = gfpu_arm64_hw_map_host(v);
 	return ret;
@@ -71,10 +73,34 @@ void gfpu_arch_stolen(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 						c->owner == GFPU_OWNER_GUEST));
 }
 
+/*
+ * Keep-bound policy, at a sched_in load: the sched_out put left the
+ * guest's state bound, the context switch saved it, and if nothing was
+ * loaded on this CPU since (a kernel thread or the idle task ran, or a
+ * task that stayed in the kernel), the registers still hold it: bind it
+ * again instead of reloading it at the next trap.  Any load, save or
+ * kernel-mode NEON in between changed or flushed the binding, and a run
+ * on another CPU moved @bound_cpu.
+ */
+static bool gfpu_arm64_take_back(struct gfpu_vcpu *v, struct gfpu_cpu *c,
+				 bool sched_in)
+{
+	if (!sched_in || !gfpu_policy_has(v, GFPU_POLICY_KEEP_BOUND) ||
+	    v->arch.bound_cpu != gfpu_arm64_hw_cpu() ||
+	    !gfpu_arm64_hw_guest_rebind(v, gfpu_arm64_hw_sve_vl(v)))
+		return false;
+	v->stats->kept++;
+	gfpu_set_owner(c, GFPU_OWNER_GUEST, v);
+	return true;
+}
+
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
 	if (!v->in_run)
 		return;
+	if (gfpu_arm64_take_back(v, c, sched_in))
+		return;
+	v->arch.bound_cpu = -1;
 
 	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST)) {
 		/* Leave the host's state live; the trap saves it if needed. */
@@ -145,10 +171,12 @@ void gfpu_arch_exit_sync(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 	if (c->owner != GFPU_OWNER_GUEST)
 		return;
 	gfpu_arm64_hw_guest_bind(v, gfpu_arm64_hw_sve_vl(v));
+	v->arch.bound_cpu = gfpu_arm64_hw_cpu();
 }
 
 void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
+	v->arch.bound_cpu = -1;
 	gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v, true));
 	gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
 }
@@ -157,6 +185,16 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 {
 	switch (c->owner) {
 	case GFPU_OWNER_GUEST:
+		if (sched_out && gfpu_policy_has(v, GFPU_POLICY_KEEP_BOUND)) {
+			/*
+			 * Left bound (since gfpu_exit_sync()): the context
+			 * switch that follows saves it, and the sched_in may
+			 * take it back.  Hyp traps again until then.
+			 */
+			gfpu_count_xfer(v, gfpu_arm64_hw_stolen(v, true));
+			gfpu_arm64_hw_set_trap(GFPU_OWNER_NONE);
+			break;
+		}
 		gfpu_arch_flush_guest(v, c);
 		break;
 	case GFPU_OWNER_HOST:
@@ -170,8 +208,10 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 		if (sched_out)
 			gfpu_count_xfer(v, gfpu_arm64_hw_stolen(v, false));
 		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+		v->arch.bound_cpu = -1;
 		break;
 	default:
+		v->arch.bound_cpu = -1;
 		break;
 	}
 }

@@ -44,11 +44,19 @@ static u32 gfpu_guest_bytes(struct gfpu_vcpu *v)
 
 /*
  * Lazy host save is not offered with SME: ZA and streaming mode would
- * stay live across the guest's run.
+ * stay live across the guest's run.  Keeping the guest's state bound
+ * across a sched_out is not offered under pKVM, where hyp keeps the
+ * guest's state itself.
  */
 unsigned int gfpu_hw_supported_policies(void)
 {
-	return system_supports_sme() ? 0 : GFPU_POLICY_LAZY_HOST;
+	unsigned int policies = 0;
+
+	if (!is_protected_kvm_enabled())
+		policies |= GFPU_POLICY_KEEP_BOUND;
+	if (!system_supports_sme())
+		policies |= GFPU_POLICY_LAZY_HOST;
+	return policies;
 }
 
 /* Nested guests' ZCR_EL2 traps expect the guest's state loaded in hyp. */
@@ -199,6 +207,25 @@ void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl)
 	WARN_ON_ONCE(!irqs_disabled());
 	fpsimd_bind_state_to_cpu(&fp_state);
 	clear_thread_flag(TIF_FOREIGN_FPSTATE);
+}
+
+bool gfpu_arm64_hw_guest_rebind(struct gfpu_vcpu *v, u32 vl)
+{
+	unsigned long flags;
+	bool held;
+
+	local_irq_save(flags);
+	held = this_cpu_ptr(&fpsimd_last_state)->st ==
+	       &gfpu_kvm(v)->arch.ctxt.fp_regs;
+	if (held)
+		gfpu_arm64_hw_guest_bind(v, vl);
+	local_irq_restore(flags);
+	return held;
+}
+
+int gfpu_arm64_hw_cpu(void)
+{
+	return smp_processor_id();
 }
 
 void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)

@@ -72,6 +72,19 @@ struct gfpu_xfer gfpu_arm64_hw_guest_restore(struct gfpu_vcpu *v, u32 vl);
 void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl);
 
 /*
+ * If this CPU's registers still hold the vCPU's state as last bound here
+ * (the fpsimd core's fpsimd_last_state still names it: nothing was
+ * loaded and the binding was not flushed since; a context switch saves
+ * what is bound and keeps the binding), bind it again and make it
+ * current's live state; in one interrupts-off section, so no softirq
+ * comes between the check and the bind.
+ */
+bool gfpu_arm64_hw_guest_rebind(struct gfpu_vcpu *v, u32 vl);
+
+/* This CPU's number. */
+int gfpu_arm64_hw_cpu(void);
+
+/*
  * Set up the guest FP/SVE access trap for the next entry: none when
  * @owner is GUEST; with HOST, the trap must first have the host's live
  * state saved (gfpu_arm64_hw_host_save()).

@@ -70,11 +70,18 @@ enum gfpu_owner {
  * GFPU_POLICY_SWAP_LOADPUT.
  */
 #define GFPU_POLICY_SWAP_ENTRY		BIT(4)
+/*
+ * arm64: leave the guest's state bound to the CPU at a sched_out put (the
+ * context switch saves it) and take it back at the sched_in load, with no
+ * restore, when nothing was loaded there meanwhile.
+ */
+#define GFPU_POLICY_KEEP_BOUND		BIT(5)
 #define GFPU_POLICY_MASK		(GFPU_POLICY_LAZY_HOST |	\
 					 GFPU_POLICY_SWAP_LOADPUT |	\
 					 GFPU_POLICY_REALLOC_CPUID |	\
 					 GFPU_POLICY_RISCV_LAZY |	\
-					 GFPU_POLICY_SWAP_ENTRY)
+					 GFPU_POLICY_SWAP_ENTRY |	\
+					 GFPU_POLICY_KEEP_BOUND)
 
 /* Flags for gfpu_exit_sync(): what the exit handler already knows. */
 /* The exit was an #NM that XFD caused (x86: CR0.TS was clear). */
@@ -155,6 +162,9 @@ enum gfpu_hook {
  * @steals: times the registers were found taken by the host (preemption,
  *	kernel-mode FP) when the core revalidated ownership.
  * @preempted: times the vCPU thread was scheduled out inside KVM_RUN.
+ * @kept: sched_in loads that found the guest's state still in the
+ *	registers, where the sched_out put had left it, and took it back
+ *	with nothing to restore (arm64 keep-bound).
  * @policy: the GFPU_POLICY_* bits latched at the last run enter (a value,
  *	not a counter).
  *
@@ -189,6 +199,7 @@ struct gfpu_stats {
 	u64 realloc_fails;
 	u64 steals;
 	u64 preempted;
+	u64 kept;
 	u64 policy;
 };
 
@@ -229,6 +240,7 @@ struct gfpu_stats {
 	GFPU_STATS_DESC_COUNTER(realloc_fails),				\
 	GFPU_STATS_DESC_COUNTER(steals),				\
 	GFPU_STATS_DESC_COUNTER(preempted),				\
+	GFPU_STATS_DESC_COUNTER(kept),					\
 	GFPU_STATS_DESC(KVM_STATS_TYPE_INSTANT, KVM_STATS_UNIT_NONE, policy)
 
 /**

@@ -12,6 +12,9 @@
  * struct gfpu_arch_vcpu - arm64 backend state of one vCPU
  * @host_sve: lazy policy: the host task's TIF_SVE when its state was left
  *	live at load, so the trap saves it at the right size.
+ * @bound_cpu: keep-bound policy: the CPU the guest's state was last bound
+ *	to inside this KVM_RUN and may still be held by, or -1.  Reset by
+ *	every put that does not leave it bound, every flush and run enter.
  *
  * The vCPU's maximum SVE vector length (vcpu->arch.sve_max_vl, guest SVE
  * state is always kept at it) and whether it is final
@@ -19,6 +22,7 @@
  */
 struct gfpu_arch_vcpu {
 	bool host_sve;
+	int bound_cpu;
 };
 
 /*

@@ -196,6 +196,8 @@ static long policy_bits(const char *s)
 			bits |= 8;
 		else if (!strcmp(tok, "entry"))
 			bits |= 16;
+		else if (!strcmp(tok, "keep-bound"))
+			bits |= 32;
 		else
 			return -1;
 	}

@@ -58,6 +58,7 @@ struct sim_config {
 };
 
 #define LAZY	GFPU_POLICY_LAZY_HOST
+#define KEEP	GFPU_POLICY_KEEP_BOUND
 
 #define F	false
 #define T	true
@@ -70,6 +71,8 @@ static const struct sim_config configs[] = {
 	{ 0,   256,  64, EXIT_VHE,  T, F, F },
 	{ LAZY, 32, 256, EXIT_HVHE, T, T, F },
 	{ LAZY, 64, 128, EXIT_VHE,  T, F, T },
+	{ KEEP, 64, 128, EXIT_VHE,  F, F, F },
+	{ KEEP | LAZY, 0, 64, EXIT_NVHE, T, T, F },
 };
 
 #undef F
@@ -82,6 +85,8 @@ const struct model_policy sim_policies[] = {
 	{ "eager-host/vl256/host64/host-sve", 3 },
 	{ "lazy-host/vl32/host256/hVHE/host-sve/policy-switching", 4 },
 	{ "lazy-host-cmdline/sme-late", 5 },
+	{ "keep-bound", 6 },
+	{ "keep-bound+lazy-host/fpsimd-vcpu/nVHE/host-sve/policy-switching", 7 },
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 static_assert(ARRAY_SIZE(sim_policies) == ARRAY_SIZE(configs));

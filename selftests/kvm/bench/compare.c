@@ -43,13 +43,16 @@
  * Scenarios: exit_idle and exit_busy (the guest does not / does write an
  * FP register before each exit); vmm_fp (the VMM uses FP between runs);
  * preempt_fp and preempt_nofp (a thread that does / does not use FP
- * shares the vCPU thread's CPU); kfpu (kernel-mode FP in a softirq,
+ * shares the vCPU thread's CPU); preempt_kernel (a thread that shares it
+ * from inside long reads of /dev/zero, so that the registers are mostly
+ * untouched when the vCPU thread comes back); kfpu (kernel-mode FP in a softirq,
  * the torture timer, where the kernel has it); signal_fp (SIGUSR1 every
  * SIGNAL_US, its handler uses FP); migrate (the vCPU thread moves to the
  * next CPU every MIGRATE_EVERY exits); overcommit (4 vCPU threads on 2
  * CPUs, busy guests).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -67,6 +70,7 @@
 #define TORTURE_US	200
 #define MIGRATE_EVERY	50
 #define MAX_VCPUS	4
+#define READ_CHUNK	(16 << 20)	/* preempt_kernel's reads */
 
 struct scenario;
 
@@ -174,6 +178,33 @@ static void preempt_nofp_stop(struct bench *b)
 	pthread_join(spinner, NULL);
 }
 
+/*
+ * Shares the CPU from inside the kernel: large reads of /dev/zero
+ * (clear_user(), no FP), so that most of the time it preempts the vCPU
+ * thread and is preempted back it has loaded no FP state of its own.
+ */
+static void *read_zero(void *arg)
+{
+	static char buf[READ_CHUNK];
+	int fd = open("/dev/zero", O_RDONLY);
+
+	TEST_ASSERT(fd >= 0, "open /dev/zero");
+	spinner_tid = gettid();
+	while (!spinner_stop)
+		TEST_ASSERT(read(fd, buf, sizeof(buf)) > 0, "read /dev/zero");
+	close(fd);
+	return NULL;
+}
+
+static bool preempt_kernel_start(struct bench *b)
+{
+	TEST_ASSERT(gfpu_pin_first_cpu() >= 0, "cannot pin");
+	spinner_stop = 0;
+	TEST_ASSERT(!pthread_create(&spinner, NULL, read_zero, NULL),
+		    "pthread_create");
+	return true;
+}
+
 static bool kfpu_start(struct bench *b)
 {
 	return !gfpu_torture_set(TORTURE_US);
@@ -207,6 +238,8 @@ static const struct scenario scenarios[] = {
 	{ "preempt_fp", 1, true, preempt_fp_start, preempt_fp_stop,
 	  .async = true },
 	{ "preempt_nofp", 1, true, preempt_nofp_start, preempt_nofp_stop,
+	  .async = true },
+	{ "preempt_kernel", 1, true, preempt_kernel_start, preempt_nofp_stop,
 	  .async = true },
 	{ "kfpu", 1, true, kfpu_start, kfpu_stop, .async = true },
 	{ "signal_fp", 1, true, signal_start, signal_stop, .async = true },

@@ -17,6 +17,7 @@
 #define GFPU_POLICY_SWAP_LOADPUT	(1u << 1)	/* x86 */
 #define GFPU_POLICY_REALLOC_CPUID	(1u << 2)	/* x86 */
 #define GFPU_POLICY_SWAP_ENTRY		(1u << 4)	/* x86 */
+#define GFPU_POLICY_KEEP_BOUND		(1u << 5)	/* arm64 */
 
 /* Number of 64-bit words in the FP register file a test compares. */
 #define GFPU_MAX_WORDS	64
@@ -177,7 +178,7 @@ struct gfpu_counters {
 	long run_enter, load, guest_enter, lazy_trap, exit_sync, put, run_exit;
 	long feature, get, set, guest_regs;
 	long saves, restores, bytes, traps, reallocs, realloc_fails;
-	long steals, preempted;
+	long steals, preempted, kept;
 	long fpu_saves, fpu_restores, fpu_bytes;
 };
 

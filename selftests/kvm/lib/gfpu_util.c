@@ -55,6 +55,7 @@ static const struct {
 	GFPU_FIELD(realloc_fails, "realloc_fails"),
 	GFPU_FIELD(steals, "steals"),
 	GFPU_FIELD(preempted, "preempted"),
+	GFPU_FIELD(kept, "kept"),
 	KVM_FIELD(fpu_saves, "fpu_saves"),
 	KVM_FIELD(fpu_restores, "fpu_restores"),
 	KVM_FIELD(fpu_bytes, "fpu_bytes"),
