@@ -114,8 +114,11 @@ fi
 # 3. The instrumentation, then the series.
 for p in "${patches[@]}"; do
 	step "patch -p1 < ${p#"$top"/}"
-	patch -p1 -s -N -d "$src" < "$p" ||
+	if ! patch -p1 -s -N -d "$src" < "$p"; then
+		# A stamp that matches nothing: the next run unpacks afresh.
+		echo failed > "$stamp"
 		die "${p#"$top"/} does not apply to $(basename "$src"); the tree is left as it is and is unpacked again on the next run"
+	fi
 done
 if [ "$baseline" -eq 1 ]; then
 	step "baseline: hook patches not applied"

@@ -72,6 +72,7 @@ static void guest_code(volatile uint64_t *mmio)
 static struct gfpu_check guest_regs = {
 	"guest V0-V31 survive preemption by a task in the kernel"
 };
+
 static struct gfpu_check host_regs = { "VMM V0-V31 survive KVM_RUN" };
 
 static vm_paddr_t exit_gpa;
