@@ -103,6 +103,8 @@ policy_bits() {
 		loadput) bits=$((bits | 2)) ;;
 		realloc-cpuid|cpuid) bits=$((bits | 4)) ;;
 		riscv-lazy) bits=$((bits | 8)) ;;
+		entry) bits=$((bits | 16)) ;;
+		keep-bound) bits=$((bits | 32)) ;;
 		*) return 1 ;;
 		esac
 	done
