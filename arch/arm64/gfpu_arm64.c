@@ -50,6 +50,11 @@ int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
 		v->policy &= ~GFPU_POLICY_LAZY_HOST;
 	}
+	if (gfpu_policy_has(v, GFPU_POLICY_KEEP_BOUND) &&
+	    !(gfpu_hw_supported_policies() & GFPU_POLICY_KEEP_BOUND)) {
+		pr_warn_once("gfpu: keep-bound not supported under pKVM, not used\n");
+		v->policy &= ~GFPU_POLICY_KEEP_BOUND;
+	}
 	v->arch.bound_cpu = -1;
 	if (pid_changed)
 		ret = gfpu_arm64_hw_map_host(v);

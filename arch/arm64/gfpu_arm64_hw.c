@@ -50,12 +50,17 @@ static u32 gfpu_guest_bytes(struct gfpu_vcpu *v)
  */
 unsigned int gfpu_hw_supported_policies(void)
 {
-	unsigned int policies = 0;
+	unsigned int policies = GFPU_POLICY_KEEP_BOUND;
 
-	if (!is_protected_kvm_enabled())
-		policies |= GFPU_POLICY_KEEP_BOUND;
 	if (!system_supports_sme())
 		policies |= GFPU_POLICY_LAZY_HOST;
+	/*
+	 * gfpu.policy= comes before the capabilities are final, when
+	 * is_protected_kvm_enabled() (cpus_have_final_cap()) would BUG:
+	 * a KVM_RUN checks again (gfpu_arch_run_enter()).
+	 */
+	if (system_capabilities_finalized() && is_protected_kvm_enabled())
+		policies &= ~GFPU_POLICY_KEEP_BOUND;
 	return policies;
 }
 

@@ -35,6 +35,7 @@
 #include "kselftest.h"
 #include "gfpu_test.h"
 #include "gfpu_regs_arm64.h"
+#include "gfpu_sve_arm64.h"
 
 #define ROUNDS		50	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		4	/* exits with one pattern held, per round */

@@ -653,4 +653,10 @@ static inline bool is_protected_kvm_enabled(void)
 	return false;
 }
 
+/* system_capabilities_finalized(): the model's are, once it runs. */
+static inline bool system_capabilities_finalized(void)
+{
+	return true;
+}
+
 #endif /* _GFPU_MODEL_ARM64_KERNEL_H */
