@@ -163,13 +163,19 @@ static void preempt_fp_stop(struct bench *b)
 	gfpu_hammer_stop();
 }
 
-static bool preempt_nofp_start(struct bench *b)
+/* Pin to the first CPU and start @fn there as the contender. */
+static bool contender_start(void *(*fn)(void *))
 {
 	TEST_ASSERT(gfpu_pin_first_cpu() >= 0, "cannot pin");
 	spinner_stop = 0;
-	TEST_ASSERT(!pthread_create(&spinner, NULL, spin_nofp, NULL),
+	TEST_ASSERT(!pthread_create(&spinner, NULL, fn, NULL),
 		    "pthread_create");
 	return true;
+}
+
+static bool preempt_nofp_start(struct bench *b)
+{
+	return contender_start(spin_nofp);
 }
 
 static void preempt_nofp_stop(struct bench *b)
@@ -200,11 +206,7 @@ static void *read_zero(void *arg)
 
 static bool preempt_kernel_start(struct bench *b)
 {
-	TEST_ASSERT(gfpu_pin_first_cpu() >= 0, "cannot pin");
-	spinner_stop = 0;
-	TEST_ASSERT(!pthread_create(&spinner, NULL, read_zero, NULL),
-		    "pthread_create");
-	return true;
+	return contender_start(read_zero);
 }
 
 static bool kfpu_start(struct bench *b)
