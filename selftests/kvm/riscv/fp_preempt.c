@@ -20,7 +20,10 @@
  * Three phases of ROUNDS / 3: preemption alone; then a timer sends the
  * vCPU thread SIGUSR1 every SIGNAL_US microseconds, whose handler does
  * what the hammer does; then, signals still on, the vCPU thread moves to
- * the next CPU after every round (gfpu_migrate()).
+ * the next CPU after every round (gfpu_migrate()).  Under TCG a signal
+ * and the KVM_RUN it interrupts take longer than 500 us: at that period
+ * the thread did little but take signals (300 s for less than two thirds
+ * of the rounds); at 2000 us the test takes seconds.
  *
  * What it catches: guest F/D or vector state not saved at put (dirty bits
  * ignored) or not restored at load when the vCPU thread is preempted or
@@ -39,7 +42,7 @@
 #define ROUNDS		300	/* guest patterns, one GUEST_SYNC each */
 #define PHASE		(ROUNDS / 3)
 #define EXITS		20	/* exits with one pattern held, per round */
-#define SIGNAL_US	500	/* timer period for SIGUSR1 */
+#define SIGNAL_US	2000	/* timer period for SIGUSR1 (see above) */
 #define SPIN		500000	/* guest loop per round without any exit */
 
 /* Spin with no exit, then exit %[count] times; the registers stay live. */
