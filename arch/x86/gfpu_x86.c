@@ -40,8 +40,19 @@ void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v)
 	gfpu_x86_hw_destroy(v);
 }
 
+/*
+ * gfpu's record of the swap must be the x86 FPU core's: a swap in or out
+ * that one of them missed makes the task's fpstate the guest's (freed with
+ * the vCPU) or NULL.
+ */
+static void gfpu_x86_check_swap(struct gfpu_vcpu *v)
+{
+	GFPU_WARN_ON(v->arch.swapped != gfpu_x86_hw_swapped_in(v));
+}
+
 int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
+	gfpu_x86_check_swap(v);
 	return 0;
 }
 
@@ -113,6 +124,7 @@ static void gfpu_x86_swap_out(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 
 void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 {
+	gfpu_x86_check_swap(v);
 	/* Start looking: what the host saved before is not counted. */
 	v->arch.host_live = gfpu_x86_hw_regs_live();
 	if (!v->in_run || v->arch.swapped ||
@@ -125,6 +137,7 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 
 void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 {
+	gfpu_x86_check_swap(v);
 	gfpu_x86_look(v);
 	/*
 	 * Swapped for the run: a sched_out leaves the guest fpstate current,
@@ -149,6 +162,7 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 static void gfpu_x86_make_live(struct gfpu_vcpu *v, struct gfpu_cpu *c,
 			       bool irqsoff)
 {
+	gfpu_x86_check_swap(v);
 	gfpu_x86_look(v);
 	if (!v->arch.swapped) {
 		/* Only the entry policy gets here without its swap. */
@@ -213,6 +227,7 @@ void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 void gfpu_arch_run_exit(struct gfpu_vcpu *v)
 {
 	GFPU_WARN_ON(v->arch.swapped);
+	gfpu_x86_check_swap(v);
 }
 
 /* === Feature changes and reallocation ================================ */

@@ -83,6 +83,19 @@ bool gfpu_x86_hw_regs_live(void)
 }
 
 /*
+ * Whether the guest fpstate is swapped in on current, as the x86 FPU core
+ * records it (fpu_swap_kvm_fpstate()): it is current's fpstate, marked in
+ * use, and the task's own fpstate is parked in __task_fpstate.
+ */
+bool gfpu_x86_hw_swapped_in(struct gfpu_vcpu *v)
+{
+	struct fpu *fpu = &current->thread.fpu;
+	struct fpstate *gfps = gfpu_guest_fpu(v)->fpstate;
+
+	return fpu->fpstate == gfps && gfps->in_use && fpu->__task_fpstate;
+}
+
+/*
  * A swap saves the live registers into the old fpstate, unless
  * TIF_NEED_FPU_LOAD says they are already in memory, and always loads
  * the new one.

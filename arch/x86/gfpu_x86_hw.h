@@ -27,6 +27,8 @@ u64 gfpu_x86_hw_guest_supported_xcr0(struct gfpu_vcpu *v);
 
 /* The current task's fpstate is live: !TIF_NEED_FPU_LOAD and valid here. */
 bool gfpu_x86_hw_regs_live(void);
+/* The x86 FPU core has the guest fpstate swapped in on current. */
+bool gfpu_x86_hw_swapped_in(struct gfpu_vcpu *v);
 
 /*
  * fpu_swap_kvm_fpstate(): save the live registers (if not already saved:
