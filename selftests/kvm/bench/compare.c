@@ -96,6 +96,8 @@ struct scenario {
 	 * the registers (see replay_batch()), so the replay may differ.
 	 */
 	bool async;
+	/* Why the scenario cannot run on this kernel, or NULL. */
+	const char *(*skip)(void);
 };
 
 static void guest_code(uint64_t busy)
@@ -235,6 +237,24 @@ static bool migrate_start(struct bench *b)
 	return gfpu_migrate_init() >= 2;
 }
 
+/*
+ * x86 under the run and loadput policies: the open defect of
+ * kernel/README.md ("Open defect"), where under QEMU's nested SVM an SMP
+ * guest's vCPU entered with its host's state at VMRUN and the host then
+ * oopsed or hung.  Skipped, and said so, until it is understood; the
+ * baseline and the entry policy run it.
+ */
+static const char *overcommit_skip(void)
+{
+#if defined(__x86_64__)
+	long policy = gfpu_policy_param();
+
+	if (policy >= 0 && !(policy & GFPU_POLICY_SWAP_ENTRY))
+		return "x86 run/loadput: the open defect of kernel/README.md";
+#endif
+	return NULL;
+}
+
 static const struct scenario scenarios[] = {
 	{ "exit_idle", 1, false },
 	{ "exit_busy", 1, true },
@@ -248,7 +268,7 @@ static const struct scenario scenarios[] = {
 	{ "kfpu", 1, true, kfpu_start, kfpu_stop, .async = true },
 	{ "signal_fp", 1, true, signal_start, signal_stop, .async = true },
 	{ "migrate", 1, true, migrate_start, .between = migrate },
-	{ "overcommit", 4, true },
+	{ "overcommit", 4, true, .skip = overcommit_skip },
 };
 
 /* === Running a batch =================================================== */
@@ -806,6 +826,11 @@ static void run_scenario(const struct scenario *s, bool replay)
 	cpu_set_t all;
 	unsigned int v;
 
+	if (s->skip && s->skip()) {
+		if (!replay)
+			ksft_test_result_skip("%s: %s\n", s->name, s->skip());
+		return;
+	}
 	TEST_ASSERT(!sched_getaffinity(0, sizeof(all), &all), "affinity");
 	vm = vm_create_with_vcpus(b.nr, guest_code, b.vcpu);
 	for (v = 0; v < b.nr; v++) {
