@@ -29,6 +29,10 @@ t0=$(date +%s)
 pass=0 fail=0 skip=0 retried=0
 lines=()
 retries=()
+# Each variant's name, arch and FRAMEWORK, and the uAPI fuzzer's answers
+# (fuzz_uapi's "fuzz: ARCH calls A-B: ..." lines) in $log/fuzz.N.
+names=() archs=() fws=()
+i=0
 for v in "$@"; do
 	IFS=: read -r arch fw policy mode <<< "$v"
 	name="$arch FRAMEWORK=$fw${policy:+ POLICY=$policy}${mode:+ MODE=$mode}"
@@ -71,6 +75,32 @@ for v in "$@"; do
 	km=$(sed -n 's/^# kvm mode: \([a-z]*\) .*/KVM \1/p' "$log/out" | tail -n 1)
 	proof="${proof% }${proof:+${km:+, }}$km"
 	lines+=("[check-kernel] $name: $what${proof:+ [$proof]} (${secs}s)")
+	names[i]=$name archs[i]=$arch fws[i]=$fw
+	sed -n 's/.*# fuzz: \([a-z0-9_]* calls .*\)/\1/p' "$log/out" > "$log/fuzz.$i"
+	i=$((i + 1))
+done
+
+# The fuzzer's answers on each framework kernel against unmodified 6.12's
+# on the same arch, which is the reference: one check a framework variant,
+# where both boots ran it. The first line that differs names the calls.
+for i in "${!names[@]}"; do
+	[ "${fws[i]}" = y ] && [ -s "$log/fuzz.$i" ] || continue
+	ref=
+	for j in "${!names[@]}"; do
+		if [ "${fws[j]}" = n ] && [ "${archs[j]}" = "${archs[i]}" ] &&
+		   [ -s "$log/fuzz.$j" ]; then
+			ref=$log/fuzz.$j
+		fi
+	done
+	[ -n "$ref" ] || continue
+	if cmp -s "$ref" "$log/fuzz.$i"; then
+		pass=$((pass + 1))
+		lines+=("[check-kernel] fuzz: ${names[i]}: the same answers as 6.12 ($(wc -l < "$ref") lines of 100 calls)")
+	else
+		fail=$((fail + 1))
+		d=$(diff "$ref" "$log/fuzz.$i" | grep -m 2 '^[<>]' | tr '\n' ' ')
+		lines+=("[check-kernel] fuzz: ${names[i]}: differs from 6.12 (<: 6.12, >: framework): $d")
+	fi
 done
 
 echo
