@@ -22,7 +22,7 @@
  * out) and, with SSE, its MXCSR, and the guest, run right after, finds
  * exactly those in its registers; a taken XCR0 reads back.
  *
- * Arguments: [SEED [CALLS]] (default 0x6766 and 3000).
+ * Arguments: [SEED [CALLS]] (default 0x6766 and 10000).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -298,7 +298,7 @@ static char fuzz_one(void)
 
 int main(int argc, char *argv[])
 {
-	unsigned long seed = 0x6766, calls = 3000, i, n;
+	unsigned long seed = 0x6766, calls = 10000, i, n;
 	uint64_t digest = 0xcbf29ce484222325ull;
 	char line[101];
 	time_t t0;
