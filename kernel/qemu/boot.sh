@@ -40,7 +40,7 @@ rm -f "$console" "$results"
 
 # Both: reboot (not halt) ends QEMU; any warning or oops panics, and a
 # panic reboots at once, i.e. ends QEMU too. gfpu_test.accel tells the
-# tests what runs them (compare: kernel/README.md, "Open defect").
+# tests what runs them (compare: kernel/README.md, "Known limits").
 args="panic=-1 panic_on_warn=1 oops=panic gfpu_test.accel=tcg"
 case "$arch" in
 x86_64)
