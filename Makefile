@@ -30,7 +30,7 @@ MUTANTS ?=
 check-mutants:
 	selftests/mutants/run.sh $(MUTANTS)
 
-kernel qemu boot initramfs selftests check-kernel check-riscv patch deps source jury-rig:
+kernel qemu boot initramfs selftests check-kernel check-riscv soak patch deps source jury-rig:
 	$(MAKE) -C kernel $@
 
 COMPARE_ARCHES ?= x86_64 arm64 riscv64
@@ -46,5 +46,5 @@ test:
 clean:
 	$(MAKE) -C selftests/model clean
 
-.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv patch \
+.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv soak patch \
 	deps source jury-rig compare run test clean

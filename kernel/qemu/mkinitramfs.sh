@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pack the test initramfs: /init, busybox as /bin/sh, the runner, the test
-# list and the static test programs it names. Uses the kernel's own
+# list and the static test programs it names (as PROGRAM, or as an
+# argument, for the soak). Uses the kernel's own
 # usr/gen_init_cpio, so no root is needed for /dev/console.
 #
 # Usage: mkinitramfs.sh GEN_INIT_CPIO INIT BUSYBOX TESTS_DIR LIST OUT [SUITE...]
@@ -57,10 +58,14 @@ done < "$list" > "$work/tests.list"
 	fi
 	echo "file /tests.list $work/tests.list 644 0 0"
 	echo "dir /tests 755 0 0"
-	declare -A dirs=()
-	while read -r suite name tmo prog args; do
-		[ -x "$tests/$prog" ] || die "$suite:$name: $tests/$prog not built"
-		d=$(dirname "$prog")
+	declare -A dirs=() files=()
+	# PROGRAM, and any argument that names a built program too (the
+	# soak's children), each once.
+	pack() {
+		local d p part
+		[ -n "${files[$1]:-}" ] && return
+		files[$1]=1
+		d=$(dirname "$1")
 		p=""
 		for part in ${d//\// }; do
 			[ "$part" = . ] && continue
@@ -69,7 +74,17 @@ done < "$list" > "$work/tests.list"
 			dirs[$p]=1
 			echo "dir /tests$p 755 0 0"
 		done
-		echo "file /tests/$prog $tests/$prog 755 0 0"
+		echo "file /tests/$1 $tests/$1 755 0 0"
+	}
+	while read -r suite name tmo prog args; do
+		[ -x "$tests/$prog" ] || die "$suite:$name: $tests/$prog not built"
+		pack "$prog"
+		for a in $args; do
+			if [[ "$a" == */* ]] && [ -f "$tests/$a" ] &&
+			   [ -x "$tests/$a" ]; then
+				pack "$a"
+			fi
+		done
 	done < "$work/tests.list"
 } > "$work/spec"
 

@@ -161,6 +161,10 @@ static void policy_signature(void)
 		ksft_test_result_skip("policy signature: no gfpu counters\n");
 		return;
 	}
+	if (gfpu_soaking()) {
+		ksft_test_result_skip("policy signature: the soak changes the policy under the run\n");
+		return;
+	}
 	gfpu_counters_sub(&nofp, &c1, &c0);
 	gfpu_counters_sub(&fp, &c2, &c1);
 	lazy = c2.policy & GFPU_POLICY_LAZY_HOST;

@@ -103,6 +103,16 @@ static inline uint64_t gfpu_pattern_diff(const uint64_t *buf,
 #include "kselftest.h"
 #include "kvm_util.h"
 #include "ucall_common.h"
+#include <stdlib.h>
+
+/*
+ * Under the soak (common/soak.c) the policy changes while a test runs:
+ * checks of what one policy moves do not apply and skip.
+ */
+static inline bool gfpu_soaking(void)
+{
+	return getenv("GFPU_SOAK") != NULL;
+}
 
 /**
  * struct gfpu_check - one TAP result built from many comparisons

@@ -113,6 +113,10 @@ static void policy_signature(bool have, const struct gfpu_counters *c)
 		ksft_test_result_skip("policy signature: no gfpu counters\n");
 		return;
 	}
+	if (gfpu_soaking()) {
+		ksft_test_result_skip("policy signature: the soak changes the policy under the run\n");
+		return;
+	}
 	loadput = c->policy & GFPU_POLICY_SWAP_LOADPUT;
 	ksft_print_msg("policy %ld latched (parameter %ld): run_enter %ld preempted %ld saves %ld restores %ld get %ld set %ld\n",
 		       c->policy, param, c->run_enter, c->preempted, c->saves,
