@@ -75,6 +75,13 @@ done < "$list" > "$work/tests.list"
 			echo "dir /tests$p 755 0 0"
 		done
 		echo "file /tests/$1 $tests/$1 755 0 0"
+		# An upstream peer's helpers: its whole directory.
+		if [[ "$1" == peer/* ]]; then
+			local f
+			for f in "$tests/$d"/*; do
+				[ -f "$f" ] && [ -x "$f" ] && pack "$d/${f##*/}"
+			done
+		fi
 	}
 	while read -r suite name tmo prog args; do
 		[ -x "$tests/$prog" ] || die "$suite:$name: $tests/$prog not built"

@@ -10,7 +10,10 @@
  *   The tests bring the other stressors: an FP-using hog on the vCPU's
  *   CPU, FP-using signal handlers and migration (fp_preempt), VMM FP
  *   between runs and across KVM_RUN, uAPI gets and sets (fuzz_uapi,
- *   xcr_xsave_uapi, one_reg_bad).  Each checks its own registers and
+ *   xcr_xsave_uapi, one_reg_bad), and upstream's host-side FP selftests
+ *   (peer/<arch>/: arm64 fp-stress, fp-ptrace, sve-ptrace, vec-syscfg;
+ *   x86 corrupt_xstate_header, amx) check the host's FP state beside the
+ *   VMs.  Each runs in its own directory.  Each checks its own registers and
  *   counts its checks; the soak adds up the checks ("... (N checks)") and
  *   the corruptions ("N of M wrong") of every run, and fails on a run that
  *   failed.  The tests are told (GFPU_SOAK=1 in their environment) that
@@ -25,6 +28,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +118,9 @@ static void start(struct child *c, const char *prog, unsigned int slot)
 		dup2(fd, 2);
 		close(fd);
 		setenv("GFPU_SOAK", "1", 1);
+		/* In its own directory: upstream's peers exec helpers there. */
+		if (chdir(dirname(strdupa(path))))
+			_exit(127);
 		execl(path, path, (char *)NULL);
 		dprintf(2, "exec %s: %s\n", path, strerror(errno));
 		_exit(127);
