@@ -11,7 +11,7 @@
  *   CPU, FP-using signal handlers and migration (fp_preempt), VMM FP
  *   between runs and across KVM_RUN, uAPI gets and sets (fuzz_uapi,
  *   xcr_xsave_uapi, one_reg_bad), and upstream's host-side FP selftests
- *   (peer/<arch>/: arm64 fp-stress, fp-ptrace, sve-ptrace, vec-syscfg;
+ *   (peer/<arch>/: arm64 fp-stress, sve-ptrace, vec-syscfg;
  *   x86 corrupt_xstate_header, amx) check the host's FP state beside the
  *   VMs.  Each runs in its own directory.  Each checks its own registers and
  *   counts its checks; the soak adds up the checks ("... (N checks)") and
