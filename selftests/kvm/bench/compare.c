@@ -244,12 +244,10 @@ static bool migrate_start(struct bench *b)
  * kernel and on unmodified 6.12 alike (kernel/README.md, "Known limits
  * under QEMU TCG").  Skipped, and said so.
  */
-static bool cmdline_has(const char *what);
-
 static const char *overcommit_skip(void)
 {
 #if defined(__x86_64__)
-	if (cmdline_has("gfpu_test.accel=tcg"))
+	if (gfpu_cmdline_has("gfpu_test.accel=tcg"))
 		return "x86 under TCG: QEMU's nested SVM (kernel/README.md)";
 #endif
 	return NULL;
@@ -313,25 +311,6 @@ static long delta(long after, long before)
 }
 
 /*
- * The batch's verdict: where the arch counts its primitives, gfpu's
- * stats against their counts (see the top of the file); elsewhere that
- * it ran.
- */
-/* The kernel's command line has @what. */
-static bool cmdline_has(const char *what)
-{
-	char line[1024] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, what) != NULL;
-}
-
-/*
  * RUN_XFERS: what 6.12 moves per exit at least.  KFPU_EDGE_MAX: how many
  * saves the primitives may count that gfpu cannot see, per exit, in
  * tenths.  On x86 the edges are a few instructions each.  On arm64 the
@@ -357,9 +336,14 @@ static bool cmdline_has(const char *what)
 /* arm64's protected mode (kvm-arm.mode=protected), where hyp counts nothing. */
 static bool protected_kvm(void)
 {
-	return cmdline_has("kvm-arm.mode=protected");
+	return gfpu_cmdline_has("kvm-arm.mode=protected");
 }
 
+/*
+ * The batch's verdict: where the arch counts its primitives, gfpu's
+ * stats against their counts (see the top of the file); elsewhere that
+ * it ran.
+ */
 static void verdict(const struct scenario *s, const struct gfpu_counters *d,
 		    unsigned long runs)
 {
@@ -883,7 +867,7 @@ static void print_clock(void)
 
 int main(void)
 {
-	bool replay = cmdline_has("compare.replay=1") && gfpu_trace_find();
+	bool replay = gfpu_cmdline_has("compare.replay=1") && gfpu_trace_find();
 	size_t i;
 
 	ksft_print_header();

@@ -74,18 +74,6 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static bool cmdline_has(const char *what)
-{
-	char line[1024] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, what) != NULL;
-}
 
 static bool write_file(const char *path, const char *val)
 {
@@ -195,7 +183,7 @@ int main(int argc, char *argv[])
 	FILE *f;
 
 	ksft_print_header();
-	if (!cmdline_has("gfpu_test.soak=1"))
+	if (!gfpu_cmdline_has("gfpu_test.soak=1"))
 		ksft_exit_skip("soak: only with gfpu_test.soak=1 on the command line (make soak; check-kernel's first framework variant of each arch)\n");
 	TEST_ASSERT(argc > 3, "usage: soak SECONDS PARALLEL PROGRAM...");
 	ksft_set_plan(3);

@@ -157,6 +157,23 @@ void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
 }
 
 /**
+ * gfpu_cmdline_has() - whether the kernel's command line has @what.
+ * @what: a string, e.g. "gfpu_test.soak=1".
+ */
+bool gfpu_cmdline_has(const char *what)
+{
+	char line[1024] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, what);
+}
+
+/**
  * gfpu_policy_param() - the policy the next KVM_RUN latches.
  *
  * Return: its bits, or -1 without the framework.
