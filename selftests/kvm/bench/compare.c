@@ -333,11 +333,13 @@ static long delta(long after, long before)
 #define KFPU_EDGE_MAX(policy)	((policy) & 1 ? 60 : 30)
 #endif
 
+#ifdef RUN_XFERS
 /* arm64's protected mode (kvm-arm.mode=protected), where hyp counts nothing. */
 static bool protected_kvm(void)
 {
 	return gfpu_cmdline_has("kvm-arm.mode=protected");
 }
+#endif
 
 /*
  * The batch's verdict: where the arch counts its primitives, gfpu's
