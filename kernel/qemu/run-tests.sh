@@ -171,6 +171,7 @@ subcounts() {
 	nok=$(grep -cE '^not ok [0-9]+' "$1")
 	[ $((ok + nok)) -gt 0 ] && echo ", $((ok - sk)) passed, $nok failed, $sk skipped"
 }
+torture=/sys/kernel/debug/gfpu_kfpu_torture
 while read -r suite name tmo prog args; do
 	case "$suite" in ''|'#'*) continue ;; esac
 	selected "$suite" "$name" || continue
@@ -195,6 +196,9 @@ while read -r suite name tmo prog args; do
 		rc=$?
 	fi
 	secs=$(($(date +%s) - start))
+	# A test killed (timeout) cannot stop the kernel-mode FPU torture it
+	# started: stop it, so that it does not slow the tests after it.
+	[ -w "$torture" ] && echo 0 > "$torture"
 	nest "$out" >&3
 	sub=$(subcounts "$out")
 	if [ "$rc" -eq 0 ]; then

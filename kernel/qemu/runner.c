@@ -267,6 +267,21 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * A test killed (timeout) cannot stop the kernel-mode FPU torture it
+ * started: stop it, so that it does not slow the tests after it.
+ */
+static void stop_torture(void)
+{
+	int fd = open("/sys/kernel/debug/gfpu_kfpu_torture", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "0", 1) != 1)
+			say("could not stop the kernel-mode FPU torture");
+		close(fd);
+	}
+}
+
 /* Run @t with its output in OUT; the exit status, 137 when killed. */
 static int run_one(const struct test *t)
 {
@@ -364,6 +379,7 @@ static void run_test(const struct test *t)
 		rc = run_one(t);
 	}
 	secs = (long)(now() - start);
+	stop_torture();
 	nest(NULL, &ok, &nok, &sk);
 	if (ok + nok)
 		snprintf(sub, sizeof(sub), ", %d passed, %d failed, %d skipped",
