@@ -79,7 +79,9 @@ done < "$list" > "$work/tests.list"
 		if [[ "$1" == peer/* ]]; then
 			local f
 			for f in "$tests/$d"/*; do
-				[ -f "$f" ] && [ -x "$f" ] && pack "$d/${f##*/}"
+				if [ -f "$f" ] && [ -x "$f" ]; then
+					pack "$d/${f##*/}"
+				fi
 			done
 		fi
 	}
