@@ -43,8 +43,11 @@ for v in "$@"; do
 	*) margs="gfpu_test.kvm_mode=$mode" ;;
 	esac
 	# The short soak (gfpu/common/soak.c) in the first framework
-	# variant of each arch; it skips in the others.
-	if [ "$fw" = y ] && [[ "$soaked" != *" $arch "* ]]; then
+	# variant of each arch; it skips in the others. Not on x86_64 under
+	# TCG: minutes of it reset the machine (kernel/README.md, "Known
+	# limits under QEMU TCG"); make soak ARCH=x86_64 still runs it.
+	if [ "$fw" = y ] && [ "$arch" != x86_64 ] &&
+	   [[ "$soaked" != *" $arch "* ]]; then
 		soaked="$soaked$arch "
 		margs="${margs:+$margs }gfpu_test.soak=1"
 	fi
