@@ -22,7 +22,7 @@
  *   ends the boot: that fails too.
  *
  * Runs only where the kernel command line has gfpu_test.soak=1 (make soak,
- * and the first framework variant of each arch in check-kernel.sh); it
+ * and the first arm64 and riscv64 framework variant in check-kernel.sh); it
  * skips elsewhere.  Ends with "soak: N checks, N corruptions".
  */
 #define _GNU_SOURCE
@@ -184,7 +184,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	if (!gfpu_cmdline_has("gfpu_test.soak=1"))
-		ksft_exit_skip("soak: only with gfpu_test.soak=1 on the command line (make soak; check-kernel's first framework variant of each arch)\n");
+		ksft_exit_skip("soak: only with gfpu_test.soak=1 on the command line (make soak; check-kernel's first arm64 and riscv64 framework variant)\n");
 	TEST_ASSERT(argc > 3, "usage: soak SECONDS PARALLEL PROGRAM...");
 	ksft_set_plan(3);
 
