@@ -106,22 +106,6 @@ struct snap {
 	uint64_t fpsr, fpcr;
 };
 
-/* xorshift64: the same sequence from the same seed everywhere. */
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static bool chance(unsigned int pct)
-{
-	return rnd() % 100 < pct;
-}
-
 /* A ONE_REG ioctl: 0 on success, else errno. */
 static int one_reg(struct kvm_vcpu *vcpu, unsigned long cmd, uint64_t id,
 		   void *buf)
@@ -162,36 +146,36 @@ static char token(int err, char ok)
 /* A random id around the FP state, of the size it names or another. */
 static uint64_t rand_id(bool get)
 {
-	uint64_t other = SIZE_FIELD(rnd() % 9);	/* U8 ... U2048 */
-	unsigned int n = rnd() % 34, slice = chance(85) ? 0 : rnd() % 32;
+	uint64_t other = SIZE_FIELD(gfpu_rnd() % 9);	/* U8 ... U2048 */
+	unsigned int n = gfpu_rnd() % 34, slice = gfpu_chance(85) ? 0 : gfpu_rnd() % 32;
 
-	switch (rnd() % (get ? 8 : 7)) {
+	switch (gfpu_rnd() % (get ? 8 : 7)) {
 	case 0:
 	case 1:
-		return CORE_ID(V_OFF(n) + (chance(85) ? 0 : rnd() % 4),
-			       chance(80) ? KVM_REG_SIZE_U128 : other);
+		return CORE_ID(V_OFF(n) + (gfpu_chance(85) ? 0 : gfpu_rnd() % 4),
+			       gfpu_chance(80) ? KVM_REG_SIZE_U128 : other);
 	case 2:
-		return CORE_ID((chance(50) ? FPSR_OFF : FPCR_OFF) +
-			       (chance(85) ? 0 : rnd() % 4),
-			       chance(80) ? KVM_REG_SIZE_U32 : other);
+		return CORE_ID((gfpu_chance(50) ? FPSR_OFF : FPCR_OFF) +
+			       (gfpu_chance(85) ? 0 : gfpu_rnd() % 4),
+			       gfpu_chance(80) ? KVM_REG_SIZE_U32 : other);
 	case 3:
 	case 4:
 		return (KVM_REG_ARM64_SVE_ZREG(n % 32, slice) &
 			~KVM_REG_SIZE_MASK) | (n >= 32 ? 32 << 5 : 0) |
-		       (chance(80) ? KVM_REG_SIZE_U2048 : other);
+		       (gfpu_chance(80) ? KVM_REG_SIZE_U2048 : other);
 	case 5:
 		n %= 18;
 		return ((n < 16 ? KVM_REG_ARM64_SVE_PREG(n, slice) :
 			 KVM_REG_ARM64_SVE_FFR(slice) + (n - 16) * 0x20) &
 			~KVM_REG_SIZE_MASK) |
-		       (chance(80) ? KVM_REG_SIZE_U256 : other);
+		       (gfpu_chance(80) ? KVM_REG_SIZE_U256 : other);
 	case 6:
 		return (KVM_REG_ARM64_SVE_VLS & ~KVM_REG_SIZE_MASK) |
-		       (chance(80) ? KVM_REG_SIZE_U512 : other);
+		       (gfpu_chance(80) ? KVM_REG_SIZE_U512 : other);
 	default:
-		return KVM_REG_ARM64 | (rnd() & 0x0000ffffffffffffull) |
-		       (rnd() & KVM_REG_ARM_COPROC_MASK) |
-		       SIZE_FIELD(rnd() % 9);
+		return KVM_REG_ARM64 | (gfpu_rnd() & 0x0000ffffffffffffull) |
+		       (gfpu_rnd() & KVM_REG_ARM_COPROC_MASK) |
+		       SIZE_FIELD(gfpu_rnd() % 9);
 	}
 }
 
@@ -236,16 +220,16 @@ static char fuzz_setup(struct fctx *c)
 	int err, feature;
 	unsigned int k;
 
-	if (chance(70)) {
+	if (gfpu_chance(70)) {
 		one_reg(c->vcpu, KVM_GET_ONE_REG, KVM_REG_ARM64_SVE_VLS, vls);
 		for (k = 0; k < KVM_ARM64_SVE_VLS_WORDS; k++)
-			vls[k] = chance(50) ? vls[k] & rnd() :
-				 chance(50) ? rnd() : 0;
+			vls[k] = gfpu_chance(50) ? vls[k] & gfpu_rnd() :
+				 gfpu_chance(50) ? gfpu_rnd() : 0;
 		err = one_reg(c->vcpu, KVM_SET_ONE_REG, KVM_REG_ARM64_SVE_VLS,
 			      vls);
 		return token(err, 'v');
 	}
-	feature = chance(70) ? KVM_ARM_VCPU_SVE : (int)(rnd() % 12);
+	feature = gfpu_chance(70) ? KVM_ARM_VCPU_SVE : (int)(gfpu_rnd() % 12);
 	err = __vcpu_ioctl(c->vcpu, KVM_ARM_VCPU_FINALIZE, &feature) ? errno : 0;
 	if (!err && feature == KVM_ARM_VCPU_SVE) {
 		c->finalized = true;
@@ -264,7 +248,7 @@ static char fuzz_one(struct fctx *c)
 {
 	uint8_t val[SVE_VL_MAX_BYTES], back[SVE_VL_MAX_BYTES];
 	struct snap before, after;
-	bool get = chance(30);
+	bool get = gfpu_chance(30);
 	uint64_t id;
 	unsigned int k, len;
 	int err;
@@ -278,7 +262,7 @@ static char fuzz_one(struct fctx *c)
 	} else {
 		id = rand_id(get);
 		for (k = 0; k < sizeof(val); k += 8) {
-			uint64_t w = rnd();
+			uint64_t w = gfpu_rnd();
 
 			memcpy(val + k, &w, 8);
 		}
@@ -347,7 +331,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(4);
-	rng = seed | 1;
+	gfpu_rnd_seed(seed);
 	fctx_start(&ctx[0], "FP/SIMD", false);
 	fctx_go(&ctx[0]);
 	if (kvm_check_cap(KVM_CAP_ARM_SVE)) {
@@ -356,7 +340,7 @@ int main(int argc, char *argv[])
 	}
 
 	for (i = 0; i < calls; i++) {
-		struct fctx *c = &ctx[rnd() % nctx];
+		struct fctx *c = &ctx[gfpu_rnd() % nctx];
 		char t;
 
 		t = fuzz_one(c);

@@ -114,6 +114,31 @@ static inline bool gfpu_soaking(void)
 	return getenv("GFPU_SOAK") != NULL;
 }
 
+/*
+ * A seeded xorshift64 for the fuzzers: the same sequence from the same
+ * seed on every kernel.  gfpu_rnd_seed() first.
+ */
+extern uint64_t gfpu_rng;
+
+static inline void gfpu_rnd_seed(uint64_t seed)
+{
+	gfpu_rng = seed | 1;
+}
+
+static inline uint64_t gfpu_rnd(void)
+{
+	gfpu_rng ^= gfpu_rng << 13;
+	gfpu_rng ^= gfpu_rng >> 7;
+	gfpu_rng ^= gfpu_rng << 17;
+	return gfpu_rng;
+}
+
+/* True @pct percent of the time. */
+static inline bool gfpu_chance(unsigned int pct)
+{
+	return gfpu_rnd() % 100 < pct;
+}
+
 /**
  * struct gfpu_check - one TAP result built from many comparisons
  * @name: the TAP description.

@@ -837,6 +837,8 @@ long gfpu_preempt_end(struct kvm_vcpu *vcpu)
 
 /* === tracefs =========================================================== */
 
+uint64_t gfpu_rng;	/* the fuzzers' (gfpu_test.h) */
+
 const char *gfpu_tracefs;
 
 /**

@@ -74,23 +74,6 @@ static void guest_code(void)
 			     : "rax", "rdx", "memory");
 }
 
-/* xorshift64: the same sequence from the same seed everywhere. */
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-/* True @pct percent of the time. */
-static bool chance(unsigned int pct)
-{
-	return rnd() % 100 < pct;
-}
-
 struct snap {
 	struct kvm_xsave xs;
 	struct kvm_xcrs xcrs;
@@ -203,32 +186,32 @@ static void mutate_xsave(struct kvm_xsave *xs)
 	unsigned int i;
 
 	for (i = 0; i < XMM_BYTES; i += 8)
-		put_u64(img + XMM_OFF + i, rnd());
+		put_u64(img + XMM_OFF + i, gfpu_rnd());
 	/* MXCSR: valid bits mostly, reserved ones now and then. */
-	if (chance(15))
+	if (gfpu_chance(15))
 		put_u64(img + MXCSR_OFF,
 			(get_u64(img + MXCSR_OFF) & ~0xffffffffull) |
-			(uint32_t)rnd());
+			(uint32_t)gfpu_rnd());
 	else
 		put_u64(img + MXCSR_OFF,
 			(get_u64(img + MXCSR_OFF) & ~0xffffffffull) |
-			(0x1f80 ^ (rnd() & 0x7f)));
-	if (chance(70))
-		bv = XFEATURE_MASK_FP | (rnd() & (kvm_xcr0 | XFEATURE_MASK_SSE));
+			(0x1f80 ^ (gfpu_rnd() & 0x7f)));
+	if (gfpu_chance(70))
+		bv = XFEATURE_MASK_FP | (gfpu_rnd() & (kvm_xcr0 | XFEATURE_MASK_SSE));
 	else
-		bv = rnd() & rnd() & rnd();
+		bv = gfpu_rnd() & gfpu_rnd() & gfpu_rnd();
 	put_u64(img + HDR_OFF, bv);
-	put_u64(img + HDR_OFF + 8, chance(10) ? 1ull << (rnd() % 64) : 0);
+	put_u64(img + HDR_OFF + 8, gfpu_chance(10) ? 1ull << (gfpu_rnd() % 64) : 0);
 	memset(img + HDR_OFF + 16, 0, 48);
-	if (chance(10))
-		img[HDR_OFF + 16 + rnd() % 48] = 1 + rnd() % 255;
+	if (gfpu_chance(10))
+		img[HDR_OFF + 16 + gfpu_rnd() % 48] = 1 + gfpu_rnd() % 255;
 }
 
 /* One call: returns its token. */
 static char fuzz_one(void)
 {
 	struct snap before, after;
-	int kind = rnd() % 3, r, err;
+	int kind = gfpu_rnd() % 3, r, err;
 	char t;
 
 	take(&before);
@@ -253,10 +236,10 @@ static char fuzz_one(void)
 		struct kvm_xcrs x = { .nr_xcrs = 1 };
 
 		x.xcrs[0].xcr = 0;
-		if (chance(60))
-			x.xcrs[0].value = XFEATURE_MASK_FP | (rnd() & kvm_xcr0);
+		if (gfpu_chance(60))
+			x.xcrs[0].value = XFEATURE_MASK_FP | (gfpu_rnd() & kvm_xcr0);
 		else
-			x.xcrs[0].value = rnd() & 0xfffff;
+			x.xcrs[0].value = gfpu_rnd() & 0xfffff;
 		r = __vcpu_ioctl(vcpu, KVM_SET_XCRS, &x);
 		err = errno;
 		t = token(r, err);
@@ -272,9 +255,9 @@ static char fuzz_one(void)
 		} m = { .hdr.nmsrs = 1 };
 		uint64_t v;
 
-		m.e[0].index = chance(50) ? MSR_XFD : MSR_XFD_ERR;
-		v = rnd();
-		m.e[0].data = chance(40) ? 0 : chance(50) ? 1ull << 18 : v;
+		m.e[0].index = gfpu_chance(50) ? MSR_XFD : MSR_XFD_ERR;
+		v = gfpu_rnd();
+		m.e[0].data = gfpu_chance(40) ? 0 : gfpu_chance(50) ? 1ull << 18 : v;
 		r = __vcpu_ioctl(vcpu, KVM_SET_MSRS, &m.hdr);
 		err = errno;
 		t = r < 0 ? token(r, err) : '0' + r;
@@ -312,7 +295,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(5);
-	rng = seed | 1;
+	gfpu_rnd_seed(seed);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	kvm_xcr0 = kvm_cpu_supported_xcr0();
 	/* The guest's first report: it is up. */
