@@ -105,7 +105,11 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
 	int ret;
 
-	might_sleep();
+	/*
+	 * Preemptible, not "may sleep": nothing here sleeps, and the
+	 * assertion costs nothing without lockdep, on every KVM_RUN.
+	 */
+	lockdep_assert_preemption_enabled();
 	if (GFPU_WARN_ON(v->in_run || v->loaded))
 		return -EINVAL;
 	v->policy = gfpu_policy();
@@ -213,7 +217,7 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 
 void gfpu_run_exit(struct gfpu_vcpu *v)
 {
-	might_sleep();
+	lockdep_assert_preemption_enabled();
 	GFPU_WARN_ON(!v->in_run || v->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT, 0);
 	gfpu_arch_run_exit(v);
