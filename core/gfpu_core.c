@@ -290,9 +290,9 @@ int gfpu_set_policy(unsigned int policy)
 {
 	if (policy & ~GFPU_POLICY_MASK)
 		return -EINVAL;
-	/* One swap point at a time. */
-	if ((policy & GFPU_POLICY_SWAP_LOADPUT) &&
-	    (policy & GFPU_POLICY_SWAP_ENTRY))
+	/* One point that moves the host's state at a time. */
+	if ((policy & GFPU_POLICY_SWAP_ENTRY) &&
+	    (policy & (GFPU_POLICY_SWAP_LOADPUT | GFPU_POLICY_LAZY_HOST)))
 		return -EINVAL;
 	WRITE_ONCE(gfpu_global_policy, policy);
 	return 0;

@@ -8,14 +8,18 @@
  * The guest's state is restored lazily, on the first trapped guest FP/SVE
  * access.  The host's state is saved either eagerly at vcpu load
  * (default; upstream since "KVM: arm64: Unconditionally save+flush host
- * FPSIMD/SVE/SME state", 2025) or lazily in that same trap (the design
- * from 2018 to then, GFPU_POLICY_LAZY_HOST).  After every exit with the guest's state live,
+ * FPSIMD/SVE/SME state", 2025), at the run's first guest entry
+ * (GFPU_POLICY_SWAP_ENTRY: a KVM_RUN that never enters the guest, such as
+ * the one that completes an MMIO exit, saves nothing), or lazily in that
+ * same trap (the design from 2018 to 2025, GFPU_POLICY_LAZY_HOST).
+ * After every exit with the guest's state live,
  * the state is bound to the CPU before interrupts come back, so that
  * kernel-mode NEON in a softirq saves it into the vCPU, not over the task.
  *
  * Owner and host tracking, per CPU:
  *   NONE  - TIF_FOREIGN_FPSTATE is set for the vCPU task: nothing live.
- *   HOST  - lazy policy only: the vCPU task's own state, bound to it.
+ *   HOST  - lazy and entry policies: the vCPU task's own state, bound to it
+ *           (entry: only until the guest entry saves it).
  *   GUEST - the vCPU's state, bound to the CPU once gfpu_exit_sync() ran.
  * Anything that takes the registers (context switch, kernel_neon_begin)
  * saves what is bound and sets TIF_FOREIGN_FPSTATE, which is what
@@ -49,6 +53,11 @@ int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	    !(gfpu_hw_supported_policies() & GFPU_POLICY_LAZY_HOST)) {
 		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
 		v->policy &= ~GFPU_POLICY_LAZY_HOST;
+	}
+	if (gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY) &&
+	    !(gfpu_hw_supported_policies() & GFPU_POLICY_SWAP_ENTRY)) {
+		pr_warn_once("gfpu: entry not supported on this host, using eager host save\n");
+		v->policy &= ~GFPU_POLICY_SWAP_ENTRY;
 	}
 	if (gfpu_policy_has(v, GFPU_POLICY_KEEP_BOUND) &&
 	    !(gfpu_hw_supported_policies() & GFPU_POLICY_KEEP_BOUND)) {
@@ -107,10 +116,16 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 		return;
 	v->arch.bound_cpu = -1;
 
-	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST)) {
-		/* Leave the host's state live; the trap saves it if needed. */
+	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST | GFPU_POLICY_SWAP_ENTRY)) {
+		/*
+		 * Leave the host's state live and bound: the trap (lazy) or
+		 * the first guest entry (entry) saves it if needed.  The
+		 * binding is the task's own, so nothing else can come back
+		 * to stale registers; anything else bound is flushed below.
+		 */
 		if (c->owner == GFPU_OWNER_NONE && gfpu_arm64_hw_regs_live() &&
-		    gfpu_arm64_hw_lazy_host_ok(v)) {
+		    (gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY) ||
+		     gfpu_arm64_hw_lazy_host_ok(v))) {
 			v->arch.host_sve = gfpu_arm64_hw_host_sve();
 			gfpu_set_owner(c, GFPU_OWNER_HOST, v);
 		}
@@ -135,6 +150,17 @@ void gfpu_arch_load(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_in)
 
 void gfpu_arch_guest_enter(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 {
+	/*
+	 * Entry policy: the host's state is still live (nothing took it
+	 * since the load): save it and unbind it now, as the eager load
+	 * would have, with interrupts off so that nothing rebinds it
+	 * before the guest runs.
+	 */
+	if (c->owner == GFPU_OWNER_HOST &&
+	    gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY)) {
+		gfpu_count_xfer(v, gfpu_arm64_hw_save_flush(v, false));
+		gfpu_set_owner(c, GFPU_OWNER_NONE, NULL);
+	}
 	/* Whatever is not the guest's stays behind the trap. */
 	gfpu_arm64_hw_set_trap(c->owner);
 }
@@ -204,9 +230,10 @@ void gfpu_arch_put(struct gfpu_vcpu *v, struct gfpu_cpu *c, bool sched_out)
 		break;
 	case GFPU_OWNER_HOST:
 		/*
-		 * The guest never touched FP: the host's state is still
-		 * live, but VM exit rewrote the EL0 SVE trap.  Rebind so the
-		 * trap follows TIF_SVE again.
+		 * Lazy: the guest never touched FP, so the host's state is
+		 * still live, but VM exit rewrote the EL0 SVE trap.  Entry:
+		 * no guest entry since the load.  Rebind so the trap follows
+		 * TIF_SVE again.
 		 */
 		gfpu_arm64_hw_host_rebind();
 		/* The context switch that follows saves it. */

@@ -52,8 +52,13 @@ unsigned int gfpu_hw_supported_policies(void)
 {
 	unsigned int policies = GFPU_POLICY_KEEP_BOUND;
 
+	/*
+	 * Neither is the entry policy: ZA and streaming mode would stay
+	 * live from the load to the first guest entry, where the eager
+	 * save (fpsimd_save_and_flush_cpu_state()) has them off.
+	 */
 	if (!system_supports_sme())
-		policies |= GFPU_POLICY_LAZY_HOST;
+		policies |= GFPU_POLICY_LAZY_HOST | GFPU_POLICY_SWAP_ENTRY;
 	/*
 	 * gfpu.policy= comes before the capabilities are final, when
 	 * is_protected_kvm_enabled() (cpus_have_final_cap()) would BUG:

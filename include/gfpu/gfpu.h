@@ -65,9 +65,11 @@ enum gfpu_owner {
 /* riscv: keep the guest's FS/VS Off until its first FP/V use traps. */
 #define GFPU_POLICY_RISCV_LAZY		BIT(3)
 /*
- * x86: swap the guest fpstate in at the run's first guest entry (or first
- * use of the guest's registers in place), not at its first load; excludes
- * GFPU_POLICY_SWAP_LOADPUT.
+ * Move the host's state out of the way at the run's first guest entry, not
+ * at its first load, so that a KVM_RUN that never enters the guest moves
+ * nothing.  x86: swap the guest fpstate in there (or at the first use of
+ * the guest's registers in place); excludes GFPU_POLICY_SWAP_LOADPUT.
+ * arm64: save the host's state there; excludes GFPU_POLICY_LAZY_HOST.
  */
 #define GFPU_POLICY_SWAP_ENTRY		BIT(4)
 /*
@@ -483,8 +485,9 @@ unsigned int gfpu_policy(void);
  * gfpu_set_policy() - select the policy for future runs
  * @policy: GFPU_POLICY_* bits.
  *
- * Return: 0, or -EINVAL for bits outside GFPU_POLICY_MASK or for two swap
- * points at once (GFPU_POLICY_SWAP_LOADPUT with GFPU_POLICY_SWAP_ENTRY).
+ * Return: 0, or -EINVAL for bits outside GFPU_POLICY_MASK or for two points
+ * that move the host's state at once (GFPU_POLICY_SWAP_ENTRY with
+ * GFPU_POLICY_SWAP_LOADPUT or GFPU_POLICY_LAZY_HOST).
  */
 int gfpu_set_policy(unsigned int policy);
 

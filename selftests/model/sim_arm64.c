@@ -59,6 +59,9 @@ struct sim_config {
 
 #define LAZY	GFPU_POLICY_LAZY_HOST
 #define KEEP	GFPU_POLICY_KEEP_BOUND
+#define ENTRY	GFPU_POLICY_SWAP_ENTRY
+/* The policies an SME host refuses (gfpu_hw_supported_policies()). */
+#define NO_SME	(LAZY | ENTRY)
 
 #define F	false
 #define T	true
@@ -73,6 +76,10 @@ static const struct sim_config configs[] = {
 	{ LAZY, 64, 128, EXIT_VHE,  T, F, T },
 	{ KEEP, 64, 128, EXIT_VHE,  F, F, F },
 	{ KEEP | LAZY, 0, 64, EXIT_NVHE, T, T, F },
+	{ ENTRY, 64, 128, EXIT_VHE,  F, F, F },
+	{ ENTRY,  0,  64, EXIT_NVHE, T, F, F },
+	{ ENTRY | KEEP, 32, 256, EXIT_HVHE, T, T, F },
+	{ ENTRY, 16, 64, EXIT_VHE,  T, F, T },
 };
 
 #undef F
@@ -87,6 +94,10 @@ const struct model_policy sim_policies[] = {
 	{ "lazy-host-cmdline/sme-late", 5 },
 	{ "keep-bound", 6 },
 	{ "keep-bound+lazy-host/fpsimd-vcpu/nVHE/host-sve/policy-switching", 7 },
+	{ "entry", 8 },
+	{ "entry/fpsimd-vcpu/nVHE/host-sve", 9 },
+	{ "entry+keep-bound/vl32/host256/hVHE/host-sve/policy-switching", 10 },
+	{ "entry-cmdline/vl16/host-sve/sme-late", 11 },
 };
 const int sim_nr_policies = ARRAY_SIZE(sim_policies);
 static_assert(ARRAY_SIZE(sim_policies) == ARRAY_SIZE(configs));
@@ -547,6 +558,12 @@ static void run_check(void)
 			hd = &kvm_host_data[i];
 	if (!hd || hd->fp_owner != FP_STATE_HOST_OWNED)
 		return;
+	/*
+	 * The entry design saves the host's state at the guest entry: until
+	 * then hyp's fp_owner may be stale, but no guest runs with it.
+	 */
+	if ((w.run_policy & ENTRY) && mc.phase != PH_GUEST)
+		return;
 	if (!(w.run_policy & LAZY))
 		model_fail("host state left live for the guest under the eager design");
 	if (w.sme)
@@ -732,7 +749,7 @@ static void ev_u_run(void)
 	}
 	/* The policy was checked when set, but SME may have come since. */
 	if (w.sme)
-		want &= ~LAZY;
+		want &= ~NO_SME;
 	if (w.v->policy != want)
 		model_fail("KVM_RUN latched policy %#x, global policy %#x%s",
 			   w.v->policy, gfpu_policy(),
@@ -750,14 +767,16 @@ static void ev_u_run(void)
 /* /sys/module/gfpu/parameters/policy: gfpu_policy_param_set(). */
 static void ev_policy(void)
 {
-	unsigned int policy = gfpu_policy() ^ LAZY;
+	/* Entry and lazy host save exclude each other: switch what is set. */
+	unsigned int bit = w.cfg->policy & ENTRY ? ENTRY : LAZY;
+	unsigned int policy = gfpu_policy() ^ bit;
 	int ret = 0;
 
 	if (policy & ~gfpu_hw_supported_policies())
 		ret = -EOPNOTSUPP;
 	else
 		ret = gfpu_set_policy(policy);
-	if (ret && !(w.sme && (policy & LAZY)))
+	if (ret && !(w.sme && (policy & NO_SME)))
 		model_fail("policy %#x refused: %d", policy, ret);
 }
 
