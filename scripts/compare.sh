@@ -35,7 +35,7 @@ t0=$(date +%s)
 designs() {
 	case $1 in
 	x86_64) echo "run=y: loadput=y:loadput entry=y:entry baseline=n:" ;;
-	arm64) echo "eager=y: lazy-host=y:lazy-host keep-bound=y:keep-bound baseline=n:" ;;
+	arm64) echo "eager=y: lazy-host=y:lazy-host keep-bound=y:keep-bound entry=y:entry baseline=n:" ;;
 	riscv64) echo "eager=y: riscv-lazy=y:riscv-lazy baseline=n:" ;;
 	esac
 }

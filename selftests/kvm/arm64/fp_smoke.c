@@ -111,7 +111,12 @@ static struct gfpu_smoke smoke = {
  *     no-FP runs save once each and trap never;
  *   lazy-host: the host is saved on the guest's first trap only: no-FP
  *     runs save nothing, FP runs trap and save twice (host on the trap,
- *     guest at put).
+ *     guest at put);
+ *   entry: the host is saved at the run's first guest entry: no-FP runs
+ *     save once each, and SIG_RUNS more KVM_RUNs under immediate_exit,
+ *     which never enter the guest, save nothing (eager saves at each).
+ * Under every policy the only saves that the immediate exits may see are
+ * the host's own, at a preemption or a steal, which gfpu counts too.
  */
 #define SIG_RUNS	200
 #define SIG_NOFP	3
@@ -133,14 +138,14 @@ static void sig_guest(volatile uint64_t *mmio)
 
 static void policy_signature(void)
 {
-	struct gfpu_counters c0, c1, c2, nofp, fp;
+	struct gfpu_counters c0, c1, c2, c3, nofp, fp, imm;
 	long param = gfpu_policy_param(), slack = SIG_RUNS / 10;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	vm_paddr_t gpa;
 	struct ucall uc;
-	bool have, lazy;
-	int i;
+	bool have, lazy, entry;
+	int i, r;
 
 	vm = vm_create_with_one_vcpu(&vcpu, sig_guest);
 	vcpu_args_set(vcpu, 1, gfpu_map_exit_page(vm, &gpa));
@@ -153,6 +158,16 @@ static void policy_signature(void)
 	for (i = 0; i < SIG_RUNS; i++)
 		gfpu_run_expect_mmio(vcpu, gpa, SIG_FP);
 	gfpu_counters_read(vcpu, &c2);
+	/* KVM_RUNs that never enter the guest (the first completes the MMIO). */
+	vcpu->run->immediate_exit = 1;
+	for (i = 0; i < SIG_RUNS; i++) {
+		r = __vcpu_run(vcpu);
+		TEST_ASSERT(r == -1 && errno == EINTR,
+			    "immediate_exit: KVM_RUN returned %d, errno %d", r,
+			    errno);
+	}
+	vcpu->run->immediate_exit = 0;
+	gfpu_counters_read(vcpu, &c3);
 	TEST_ASSERT(gfpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
 		    "signature guest did not finish");
 	kvm_vm_free(vm);
@@ -167,14 +182,27 @@ static void policy_signature(void)
 	}
 	gfpu_counters_sub(&nofp, &c1, &c0);
 	gfpu_counters_sub(&fp, &c2, &c1);
+	gfpu_counters_sub(&imm, &c3, &c2);
 	lazy = c2.policy & GFPU_POLICY_LAZY_HOST;
-	ksft_print_msg("policy %ld latched (parameter %ld); %d runs without FP: run_enter %ld saves %ld traps %ld; %d runs with FP: run_enter %ld saves %ld traps %ld restores %ld\n",
+	entry = c2.policy & GFPU_POLICY_SWAP_ENTRY;
+	ksft_print_msg("policy %ld latched (parameter %ld); %d runs without FP: run_enter %ld saves %ld traps %ld; %d runs with FP: run_enter %ld saves %ld traps %ld restores %ld; %d immediate exits: run_enter %ld guest_enter %ld saves %ld\n",
 		       c2.policy, param, SIG_RUNS, nofp.run_enter, nofp.saves,
 		       nofp.traps, SIG_RUNS, fp.run_enter, fp.saves, fp.traps,
-		       fp.restores);
+		       fp.restores, SIG_RUNS, imm.run_enter, imm.guest_enter,
+		       imm.saves);
 	if (c2.policy != param)
 		ksft_test_result_fail("policy signature: the vCPU latched %ld, the parameter is %ld\n",
 				      c2.policy, param);
+	else if (imm.run_enter != SIG_RUNS || imm.guest_enter)
+		ksft_test_result_fail("policy signature: %ld KVM_RUNs and %ld guest entries for %d immediate exits\n",
+				      imm.run_enter, imm.guest_enter, SIG_RUNS);
+	else if (entry)
+		ksft_test_result(nofp.traps == 0 && nofp.saves >= SIG_RUNS - slack &&
+				 fp.traps >= SIG_RUNS &&
+				 imm.saves <= imm.preempted + imm.steals,
+				 "policy %ld signature (entry): host saved at each run's guest entry (%ld saves in %d runs without FP), none in runs that never enter (%ld saves, %ld preemptions, %ld steals in %d immediate exits)\n",
+				 c2.policy, nofp.saves, SIG_RUNS, imm.saves,
+				 imm.preempted, imm.steals, SIG_RUNS);
 	else if (lazy)
 		/*
 		 * No save at load: the only saves of the runs without FP
@@ -184,6 +212,7 @@ static void policy_signature(void)
 		 */
 		ksft_test_result(nofp.traps == 0 &&
 				 nofp.saves <= nofp.preempted + nofp.steals &&
+				 imm.saves <= imm.preempted + imm.steals &&
 				 fp.traps >= SIG_RUNS &&
 				 fp.saves >= 2 * SIG_RUNS - slack,
 				 "policy %ld signature (lazy-host): no host save at load (%ld saves, %ld preemptions, %ld steals in %d runs without FP), host saved on the trap (%ld traps, %ld saves in %d runs with FP)\n",
@@ -192,10 +221,11 @@ static void policy_signature(void)
 				 SIG_RUNS);
 	else
 		ksft_test_result(nofp.traps == 0 && nofp.saves >= SIG_RUNS - slack &&
-				 fp.traps >= SIG_RUNS,
-				 "policy %ld signature (eager): host saved at every load (%ld saves, %ld traps in %d runs without FP), %ld traps in %d runs with FP\n",
+				 fp.traps >= SIG_RUNS &&
+				 imm.saves >= SIG_RUNS - slack,
+				 "policy %ld signature (eager): host saved at every load (%ld saves, %ld traps in %d runs without FP; %ld saves in %d immediate exits), %ld traps in %d runs with FP\n",
 				 c2.policy, nofp.saves, nofp.traps, SIG_RUNS,
-				 fp.traps, SIG_RUNS);
+				 imm.saves, SIG_RUNS, fp.traps, SIG_RUNS);
 }
 
 int main(int argc, char *argv[])

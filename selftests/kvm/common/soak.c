@@ -52,7 +52,8 @@ static const char *const policies[] = {
 	"run", "loadput", "entry", "realloc-cpuid", "loadput,realloc-cpuid",
 	"entry,realloc-cpuid",
 #elif defined(__aarch64__)
-	"eager", "lazy-host", "keep-bound", "lazy-host,keep-bound",
+	"eager", "lazy-host", "keep-bound", "lazy-host,keep-bound", "entry",
+	"entry,keep-bound",
 #else
 	"eager", "riscv-lazy",
 #endif

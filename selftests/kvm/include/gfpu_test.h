@@ -16,7 +16,7 @@
 #define GFPU_POLICY_LAZY_HOST		(1u << 0)	/* arm64 */
 #define GFPU_POLICY_SWAP_LOADPUT	(1u << 1)	/* x86 */
 #define GFPU_POLICY_REALLOC_CPUID	(1u << 2)	/* x86 */
-#define GFPU_POLICY_SWAP_ENTRY		(1u << 4)	/* x86 */
+#define GFPU_POLICY_SWAP_ENTRY		(1u << 4)	/* x86, arm64 */
 #define GFPU_POLICY_KEEP_BOUND		(1u << 5)	/* arm64 */
 
 /* Number of 64-bit words in the FP register file a test compares. */
