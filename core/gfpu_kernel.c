@@ -9,8 +9,8 @@
  *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
- * lazy-host (lazy), loadput, realloc-cpuid (cpuid), riscv-lazy; eager
- * and run name the defaults.
+ * lazy-host (lazy), loadput, realloc-cpuid (cpuid), riscv-lazy, entry,
+ * keep-bound; eager and run name the defaults.
  */
 #define pr_fmt(fmt) "gfpu: " fmt
 
@@ -129,7 +129,7 @@ static const struct kernel_param_ops gfpu_policy_ops = {
 	.get = gfpu_policy_param_get,
 };
 module_param_cb(policy, &gfpu_policy_ops, NULL, 0644);
-MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid, riscv-lazy (comma list) or bits");
+MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid, riscv-lazy, entry, keep-bound (comma list) or bits");
 
 /* === vCPU registry and debugfs ======================================== */
 
