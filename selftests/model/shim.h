@@ -57,8 +57,7 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #define smp_processor_id()	model_this_cpu()
 #define might_sleep()		WARN_ON_ONCE(!model_preemptible())
 /* 6.12's lockdep_assert_preemption_enabled(), as under CONFIG_PROVE_LOCKING */
-#define lockdep_assert_preemption_enabled() \
-	WARN_ON_ONCE(!model_preemptible())
+#define lockdep_assert_preemption_enabled()	might_sleep()
 
 /* --- per-CPU ------------------------------------------------------------ */
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name[MODEL_NR_CPUS]
