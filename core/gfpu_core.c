@@ -8,7 +8,8 @@
  * ownership where the host may have taken the registers, and hands the
  * state movement to the arch backend.
  *
- * Invariants (checked with GFPU_WARN_ON, proven by the userspace model):
+ * Invariants (checked with GFPU_DEBUG_WARN_ON() under CONFIG_GFPU_DEBUG,
+ * proven by the userspace model):
  *  - a CPU's owner is GUEST only while that vCPU's state is the latest copy
  *    and sits in this CPU's registers;
  *  - a vCPU is loaded on at most one CPU and a CPU has at most one loaded
@@ -101,7 +102,15 @@ void gfpu_vcpu_destroy(struct gfpu_vcpu *v)
 
 /* === Public interface: the run loop =================================== */
 
-int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
+/*
+ * The run loop's hooks are __flatten: the kernel builds the core, the
+ * backend and its hardware layer as one unit (gfpu_build.c), and each
+ * hook then inlines its whole path through them instead of calling the
+ * backend and the primitives, a call (and the records reloaded after it)
+ * at each step on every hook of every KVM_RUN.
+ */
+
+__flatten int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
 	int ret;
 
@@ -122,13 +131,13 @@ int gfpu_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 	return 0;
 }
 
-void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
+__flatten void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(preemptible());
+	GFPU_DEBUG_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(c->loaded || v->loaded);
+	GFPU_DEBUG_WARN_ON(c->loaded || v->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_LOAD, sched_in);
 	/* Pairs with the READ_ONCE() in gfpu_vcpu_destroy(). */
 	WRITE_ONCE(c->loaded, v);
@@ -137,39 +146,39 @@ void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 	gfpu_arch_load(v, c, sched_in);
 }
 
-void gfpu_guest_enter(struct gfpu_vcpu *v)
+__flatten void gfpu_guest_enter(struct gfpu_vcpu *v)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(!irqs_disabled());
+	GFPU_DEBUG_WARN_ON(!irqs_disabled());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
+	GFPU_DEBUG_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_GUEST_ENTER, 0);
 	gfpu_revalidate(v, c);
 	gfpu_arch_guest_enter(v, c);
 	v->in_guest = true;
 }
 
-void gfpu_guest_regs(struct gfpu_vcpu *v)
+__flatten void gfpu_guest_regs(struct gfpu_vcpu *v)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(preemptible());
+	GFPU_DEBUG_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
+	GFPU_DEBUG_WARN_ON(c->loaded != v || !v->in_run || v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_GUEST_REGS, 0);
 	gfpu_revalidate(v, c);
 	gfpu_arch_guest_regs(v, c);
 }
 
-void gfpu_lazy_trap(struct gfpu_vcpu *v)
+__flatten void gfpu_lazy_trap(struct gfpu_vcpu *v)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(!irqs_disabled());
+	GFPU_DEBUG_WARN_ON(!irqs_disabled());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
-	GFPU_WARN_ON(c->owner == GFPU_OWNER_GUEST);
+	GFPU_DEBUG_WARN_ON(!v->in_guest || c->loaded != v);
+	GFPU_DEBUG_WARN_ON(c->owner == GFPU_OWNER_GUEST);
 	gfpu_count_hook(v, GFPU_HOOK_LAZY_TRAP, 0);
 	v->stats->traps++;
 	gfpu_arch_lazy_trap(v, c);
@@ -177,28 +186,28 @@ void gfpu_lazy_trap(struct gfpu_vcpu *v)
 	 * The guest's state is live now, or the hardware handed the trap
 	 * back after the host's save and the guest retries into a new one.
 	 */
-	GFPU_WARN_ON(c->owner == GFPU_OWNER_HOST);
+	GFPU_DEBUG_WARN_ON(c->owner == GFPU_OWNER_HOST);
 }
 
-void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags)
+__flatten void gfpu_exit_sync(struct gfpu_vcpu *v, unsigned int exit_flags)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(!irqs_disabled());
+	GFPU_DEBUG_WARN_ON(!irqs_disabled());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(!v->in_guest || c->loaded != v);
+	GFPU_DEBUG_WARN_ON(!v->in_guest || c->loaded != v);
 	gfpu_count_hook(v, GFPU_HOOK_EXIT_SYNC, exit_flags);
 	v->in_guest = false;
 	gfpu_arch_exit_sync(v, c, exit_flags);
 }
 
-void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
+__flatten void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 {
 	struct gfpu_cpu *c;
 
-	GFPU_WARN_ON(preemptible());
+	GFPU_DEBUG_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
-	GFPU_WARN_ON(c->loaded != v || v->in_guest);
+	GFPU_DEBUG_WARN_ON(c->loaded != v || v->in_guest);
 	gfpu_count_hook(v, GFPU_HOOK_PUT, sched_out);
 	if (sched_out && v->in_run)
 		v->stats->preempted++;
@@ -215,10 +224,10 @@ void gfpu_vcpu_put(struct gfpu_vcpu *v, bool sched_out)
 	v->loaded = false;
 }
 
-void gfpu_run_exit(struct gfpu_vcpu *v)
+__flatten void gfpu_run_exit(struct gfpu_vcpu *v)
 {
 	lockdep_assert_preemption_enabled();
-	GFPU_WARN_ON(!v->in_run || v->loaded);
+	GFPU_DEBUG_WARN_ON(!v->in_run || v->loaded);
 	gfpu_count_hook(v, GFPU_HOOK_RUN_EXIT, 0);
 	gfpu_arch_run_exit(v);
 	v->in_run = false;

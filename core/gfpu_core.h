@@ -39,6 +39,21 @@ struct gfpu_cpu {
  */
 #define GFPU_WARN_ON(cond)	WARN_ON_ONCE(cond)
 
+/*
+ * The per-hook checks: the calling context each hook's contract states
+ * and the framework's own records, at every hook of every KVM_RUN.  With
+ * CONFIG_GFPU_DEBUG (the test kernels; the userspace model always) they
+ * warn as GFPU_WARN_ON() does; without it they compile to nothing, as the
+ * x86 FPU core's WARN_ON_FPU() does without CONFIG_X86_DEBUG_FPU.  Only
+ * for conditions a hook does not act on: a check whose failure changes
+ * what the hook does stays a GFPU_WARN_ON().
+ */
+#ifdef CONFIG_GFPU_DEBUG
+#define GFPU_DEBUG_WARN_ON(cond)	GFPU_WARN_ON(cond)
+#else
+#define GFPU_DEBUG_WARN_ON(cond)	BUILD_BUG_ON_INVALID(cond)
+#endif
+
 static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 				   unsigned int bit)
 {
@@ -48,9 +63,10 @@ static inline bool gfpu_policy_has(const struct gfpu_vcpu *v,
 DECLARE_PER_CPU(struct gfpu_cpu, gfpu_cpus);
 
 /*
- * This CPU's record.  Context: preemption disabled, which every caller
- * asserts itself just before: this_cpu_ptr()'s CONFIG_DEBUG_PREEMPT
- * check would only repeat it, on every hook of every KVM_RUN.
+ * This CPU's record.  Context: preemption disabled, which every hook
+ * checks itself (GFPU_DEBUG_WARN_ON()) just before: this_cpu_ptr()'s
+ * CONFIG_DEBUG_PREEMPT check would only repeat it, on every hook of every
+ * KVM_RUN.
  */
 static inline struct gfpu_cpu *gfpu_this_cpu(void)
 {
@@ -105,8 +121,8 @@ static __always_inline void gfpu_set_owner(struct gfpu_cpu *c,
 	 * bookkeeping bug; only NONE may be set again (flushes are
 	 * idempotent).
 	 */
-	GFPU_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
-	GFPU_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
+	GFPU_DEBUG_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
+	GFPU_DEBUG_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
 	if (c->owner != owner || c->vcpu != v)
 		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
 	c->owner = owner;

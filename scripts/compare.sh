@@ -47,14 +47,17 @@ printf 'gfpu  compare  1200  gfpu/bench/compare\n' > "$list"
 for arch in $arches; do
 	for fw in y n; do
 		make --no-print-directory -C "$top/kernel" kernel initramfs \
-			ARCH="$arch" FRAMEWORK=$fw LIST="$list" QUIET=1 \
+			ARCH="$arch" FRAMEWORK=$fw GFPU_DEBUG=n LIST="$list" QUIET=1 \
 			> "$raw/build-$arch-$fw.log" 2>&1 ||
 			{ echo "[compare] $arch FRAMEWORK=$fw: build failed (see $raw/build-$arch-$fw.log)"; exit 1; }
 	done
 done
 
+# The framework kernels without their per-hook checks (GFPU_DEBUG=n:
+# CONFIG_GFPU_DEBUG off, as in a production build; the baseline has
+# CONFIG_X86_DEBUG_FPU off too), in their own build directories.
 kobj() {
-	if [ "$2" = y ]; then echo "$top/.cache/build/$1-fw"
+	if [ "$2" = y ]; then echo "$top/.cache/build/$1-fw-nodebug"
 	else echo "$top/.cache/base/build/$1-base"; fi
 }
 # Time is QEMU's instruction count: with -icount the guest's clocks
@@ -107,7 +110,7 @@ for r in $(seq 1 "$rounds"); do
 			ka=$(kargs "$arch")
 			[ "$r" = 1 ] && [ "$fw" = y ] && ka="$ka compare.replay=1"
 			make --no-print-directory -C "$top/kernel" boot ARCH="$arch" \
-				FRAMEWORK="$fw" POLICY="$policy" LIST="$list" \
+				FRAMEWORK="$fw" GFPU_DEBUG=n POLICY="$policy" LIST="$list" \
 				KERNEL_ARGS="$ka" QEMU_EXTRA="$qemu_extra" \
 				QUIET=1 > "$f.log" 2>&1
 			grep -o 'compare: scenario=.*' "$f.log" > "$f.tmp"

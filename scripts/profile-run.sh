@@ -2,32 +2,44 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Where a KVM_RUN's instructions go, framework against unmodified 6.12
-# (x86_64): boot each kernel with the compare scenarios (make compare's
-# list) under QEMU's -icount, log every translated block executed in
-# KVM's, gfpu's and the x86 FPU core's text (-d in_asm,exec,nochain with
-# -dfilter), and print the instructions per KVM_RUN of each function
-# that differs.  A developer's tool, not a test: about 2 minutes a boot.
+# (x86_64 or arm64, VHE): boot each kernel with the compare scenarios
+# (make compare's list) under QEMU's -icount, log every translated block
+# executed in KVM's, gfpu's and the host FPU code's text (-d
+# in_asm,exec,nochain with -dfilter), and print the instructions per
+# KVM_RUN of each function that differs.  A developer's tool, not a
+# test: a few minutes a boot.
 #
-# Usage: scripts/profile-run.sh [TOP]   (TOP: functions to print, 40)
-# Needs both x86_64 kernels built with the compare list:
-#   make -C kernel kernel initramfs ARCH=x86_64 FRAMEWORK=y|n \
-#        LIST=build/compare/compare.list
+# Usage: [ARCH=x86_64|arm64] [POLICY=...] scripts/profile-run.sh [TOP]
+#   TOP: functions to print (40); POLICY: the framework's gfpu.policy
+#   (its default when unset).
+# Profiles the kernels make compare measures (the framework's built with
+# GFPU_DEBUG=n); build them first:
+#   make -C kernel kernel initramfs ARCH=... FRAMEWORK=y GFPU_DEBUG=n \
+#        LIST=build/compare/compare.list     (and FRAMEWORK=n)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/profile
+arch=${ARCH:-x86_64}
+out=$top/build/profile/$arch
 mkdir -p "$out"
 n=${1:-40}
 
 kobj() {
-	if [ "$1" = y ]; then echo "$top/.cache/build/x86_64-fw"
-	else echo "$top/.cache/base/build/x86_64-base"; fi
+	if [ "$1" = y ]; then echo "$top/.cache/build/$arch-fw-nodebug"
+	else echo "$top/.cache/base/build/$arch-base"; fi
 }
+
+# The objects whose text is profiled.
+case $arch in
+x86_64) objs="arch/x86/kvm/built-in.a virt/gfpu/built-in.a arch/x86/kernel/fpu/built-in.a" ;;
+arm64) objs="arch/arm64/kvm/built-in.a virt/gfpu/built-in.a arch/arm64/kernel/fpsimd.o" ;;
+*) echo "profile-run: ARCH=$arch: x86_64 or arm64" >&2; exit 2 ;;
+esac
 
 # -dfilter ranges: the largest cluster of each component's text symbols.
 ranges() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "$objs" <<'PY'
 import subprocess, sys
-ko = sys.argv[1]
+ko, objs = sys.argv[1], sys.argv[2].split()
 syms = {}
 etext = None
 for l in open(ko + '/System.map'):
@@ -37,8 +49,7 @@ for l in open(ko + '/System.map'):
     if t in 'tT':
         syms.setdefault(name, int(a, 16))
 out = []
-for lib in ('arch/x86/kvm/built-in.a', 'virt/gfpu/built-in.a',
-            'arch/x86/kernel/fpu/built-in.a'):
+for lib in objs:
     try:
         nm = subprocess.run(['nm', '--defined-only', ko + '/' + lib],
                             capture_output=True, text=True).stdout
@@ -78,9 +89,10 @@ profile() {
 	intb && /^$/ { if (start != "") seen[start] = 1; intb = 0; next }
 	END { for (k in c) print k, c[k], n[k] + 0 }' < "$fifo" > "$out/blocks-$fw.txt" &
 	QEMU_EXTRA="-icount shift=0,sleep=off -d in_asm,exec,nochain -dfilter $(ranges "$ko") -D $fifo" \
-		make --no-print-directory -C "$top/kernel" boot ARCH=x86_64 \
-		FRAMEWORK="$fw" LIST="$top/build/compare/compare.list" \
-		KERNEL_ARGS=tsc=reliable QUIET=1 TIMEOUT=1800 > "$out/boot-$fw.log" 2>&1
+		make --no-print-directory -C "$top/kernel" boot ARCH="$arch" \
+		FRAMEWORK="$fw" GFPU_DEBUG=n POLICY="$([ "$fw" = y ] && echo "${POLICY:-}")" \
+		LIST="$top/build/compare/compare.list" \
+		KERNEL_ARGS="$([ "$arch" = x86_64 ] && echo tsc=reliable)" QUIET=1 TIMEOUT=1800 > "$out/boot-$fw.log" 2>&1
 	wait
 	rm -f "$fifo"
 	echo "[profile] FRAMEWORK=$fw: $(grep -E '^[0-9]+ passed' "$out/boot-$fw.log" | tail -n 1)"
@@ -110,9 +122,9 @@ def per_function(ko, blocks):
 
 fw, fwx = per_function(kfw, out + '/blocks-y.txt')
 base, basex = per_function(kbase, out + '/blocks-n.txt')
-# KVM_RUNs: the calls of a function each kernel calls once per run.
-runs_fw = fwx['gfpu_run_enter'] or 1
-runs_base = basex['kvm_put_guest_fpu'] or 1
+# KVM_RUNs: the calls of the ioctl's arch handler.
+runs_fw = fwx['kvm_arch_vcpu_ioctl_run'] or 1
+runs_base = basex['kvm_arch_vcpu_ioctl_run'] or 1
 print('KVM_RUNs: framework %d, 6.12 %d' % (runs_fw, runs_base))
 rows = []
 for f in set(fw) | set(base):

@@ -39,31 +39,35 @@ void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v)
 	gfpu_arm64_hw_alloc_sve(v, 0);
 }
 
+/*
+ * gfpu.policy= is parsed before the CPU capabilities are final, so
+ * gfpu_set_policy() may have taken a policy that turned out not to be
+ * offered here (lazy-host or entry on an SME host, keep-bound under pKVM).
+ * Check again where the run latches the policy, and fall back there.
+ */
+static void gfpu_arm64_drop_unsupported(struct gfpu_vcpu *v,
+					unsigned int unsupported)
+{
+	if (unsupported & GFPU_POLICY_LAZY_HOST)
+		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
+	if (unsupported & GFPU_POLICY_SWAP_ENTRY)
+		pr_warn_once("gfpu: entry not supported on this host, using eager host save\n");
+	if (unsupported & GFPU_POLICY_KEEP_BOUND)
+		pr_warn_once("gfpu: keep-bound not supported under pKVM, not used\n");
+	v->policy &= ~unsupported;
+}
+
 int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
+	unsigned int unsupported = v->policy & (GFPU_POLICY_LAZY_HOST |
+						GFPU_POLICY_SWAP_ENTRY |
+						GFPU_POLICY_KEEP_BOUND);
 	int ret = 0;
 
-	/*
-	 * gfpu.policy= is parsed before the CPU capabilities are final, so
-	 * gfpu_set_policy() may have taken lazy host save on what turned out
-	 * to be an SME host.  Check again where the run latches the policy,
-	 * and use the eager save there.
-	 */
-	if (gfpu_policy_has(v, GFPU_POLICY_LAZY_HOST) &&
-	    !(gfpu_hw_supported_policies() & GFPU_POLICY_LAZY_HOST)) {
-		pr_warn_once("gfpu: lazy-host not supported on this host, using eager host save\n");
-		v->policy &= ~GFPU_POLICY_LAZY_HOST;
-	}
-	if (gfpu_policy_has(v, GFPU_POLICY_SWAP_ENTRY) &&
-	    !(gfpu_hw_supported_policies() & GFPU_POLICY_SWAP_ENTRY)) {
-		pr_warn_once("gfpu: entry not supported on this host, using eager host save\n");
-		v->policy &= ~GFPU_POLICY_SWAP_ENTRY;
-	}
-	if (gfpu_policy_has(v, GFPU_POLICY_KEEP_BOUND) &&
-	    !(gfpu_hw_supported_policies() & GFPU_POLICY_KEEP_BOUND)) {
-		pr_warn_once("gfpu: keep-bound not supported under pKVM, not used\n");
-		v->policy &= ~GFPU_POLICY_KEEP_BOUND;
-	}
+	if (unsupported)
+		unsupported &= ~gfpu_hw_supported_policies();
+	if (unsupported)
+		gfpu_arm64_drop_unsupported(v, unsupported);
 	v->arch.bound_cpu = -1;
 	if (pid_changed)
 		ret = gfpu_arm64_hw_map_host(v);

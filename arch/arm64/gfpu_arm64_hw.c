@@ -233,9 +233,14 @@ bool gfpu_arm64_hw_guest_rebind(struct gfpu_vcpu *v, u32 vl)
 	return held;
 }
 
+/*
+ * raw_: the hooks that ask run with preemption disabled and check it
+ * themselves (CONFIG_GFPU_DEBUG); CONFIG_DEBUG_PREEMPT's check of
+ * smp_processor_id() would repeat it out of line at every guest exit.
+ */
 int gfpu_arm64_hw_cpu(void)
 {
-	return smp_processor_id();
+	return raw_smp_processor_id();
 }
 
 void gfpu_arm64_hw_set_trap(enum gfpu_owner owner)

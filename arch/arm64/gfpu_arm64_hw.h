@@ -81,7 +81,7 @@ void gfpu_arm64_hw_guest_bind(struct gfpu_vcpu *v, u32 vl);
  */
 bool gfpu_arm64_hw_guest_rebind(struct gfpu_vcpu *v, u32 vl);
 
-/* This CPU's number. */
+/* This CPU's number.  Context: preemption disabled (every caller's hook). */
 int gfpu_arm64_hw_cpu(void);
 
 /*

@@ -43,11 +43,12 @@ void gfpu_arch_vcpu_destroy(struct gfpu_vcpu *v)
 /*
  * gfpu's record of the swap must be the x86 FPU core's: a swap in or out
  * that one of them missed makes the task's fpstate the guest's (freed with
- * the vCPU) or NULL.
+ * the vCPU) or NULL.  Checked at every hook that relies on the record
+ * (CONFIG_GFPU_DEBUG), and always at the end of a run.
  */
 static void gfpu_x86_check_swap(struct gfpu_vcpu *v)
 {
-	GFPU_WARN_ON(v->arch.swapped != gfpu_x86_hw_swapped_in(v));
+	GFPU_DEBUG_WARN_ON(v->arch.swapped != gfpu_x86_hw_swapped_in(v));
 }
 
 int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
@@ -226,8 +227,7 @@ void gfpu_arch_flush_guest(struct gfpu_vcpu *v, struct gfpu_cpu *c)
 
 void gfpu_arch_run_exit(struct gfpu_vcpu *v)
 {
-	GFPU_WARN_ON(v->arch.swapped);
-	gfpu_x86_check_swap(v);
+	GFPU_WARN_ON(v->arch.swapped || gfpu_x86_hw_swapped_in(v));
 }
 
 /* === Feature changes and reallocation ================================ */

@@ -22,6 +22,8 @@ typedef uint64_t u64;
 typedef int64_t s64;
 
 #define CONFIG_GFPU 1
+/* Every per-hook check on (GFPU_DEBUG_WARN_ON(), core/gfpu_core.h). */
+#define CONFIG_GFPU_DEBUG 1
 
 /* --- machine state the shim reads, owned by the simulator ---------------- */
 #define MODEL_NR_CPUS 2
@@ -42,6 +44,7 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #ifndef __always_inline		/* glibc's <sys/cdefs.h> has it */
 #define __always_inline		inline __attribute__((__always_inline__))
 #endif
+#define __flatten		__attribute__((__flatten__))
 #define static_assert(e)	_Static_assert(e, #e)
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -55,6 +58,7 @@ bool model_warn(bool cond, const char *what, const char *file, int line);
 #define preempt_disable()	model_preempt_disable()
 #define preempt_enable()	model_preempt_enable()
 #define smp_processor_id()	model_this_cpu()
+#define raw_smp_processor_id()	model_this_cpu()
 #define might_sleep()		WARN_ON_ONCE(!model_preemptible())
 /* 6.12's lockdep_assert_preemption_enabled(), as under CONFIG_PROVE_LOCKING */
 #define lockdep_assert_preemption_enabled()	might_sleep()
