@@ -59,13 +59,9 @@ static void gfpu_arm64_drop_unsupported(struct gfpu_vcpu *v,
 
 int gfpu_arch_run_enter(struct gfpu_vcpu *v, bool pid_changed)
 {
-	unsigned int unsupported = v->policy & (GFPU_POLICY_LAZY_HOST |
-						GFPU_POLICY_SWAP_ENTRY |
-						GFPU_POLICY_KEEP_BOUND);
+	unsigned int unsupported = v->policy & ~gfpu_hw_supported_policies();
 	int ret = 0;
 
-	if (unsupported)
-		unsupported &= ~gfpu_hw_supported_policies();
 	if (unsupported)
 		gfpu_arm64_drop_unsupported(v, unsupported);
 	v->arch.bound_cpu = -1;
