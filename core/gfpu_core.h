@@ -168,6 +168,46 @@ static inline int gfpu_reg_check(int reg_size, u32 size)
  */
 unsigned int gfpu_hw_supported_policies(void);
 
+/**
+ * enum gfpu_fail_point - the steps of the framework that can fail, each
+ *	one a point fail_gfpu can fail (CONFIG_FAIL_GFPU)
+ * @GFPU_FAIL_VCPU: listing a new vCPU's record (KVM_CREATE_VCPU).
+ * @GFPU_FAIL_SVE: arm64: allocating the SVE register storage
+ *	(KVM_ARM_VCPU_FINALIZE).
+ * @GFPU_FAIL_SVE_SHARE: arm64: mapping that storage into hyp
+ *	(kvm_share_hyp(), which can only fail in nVHE; injected in both).
+ * @GFPU_FAIL_GROW: x86: growing the guest fpstate for a dynamic feature.
+ * @GFPU_NR_FAIL_POINTS: how many there are.
+ *
+ * The values are the bits of /sys/kernel/debug/fail_gfpu/points, so they
+ * are ABI for the tests: only add at the end.
+ */
+enum gfpu_fail_point {
+	GFPU_FAIL_VCPU,
+	GFPU_FAIL_SVE,
+	GFPU_FAIL_SVE_SHARE,
+	GFPU_FAIL_GROW,
+	GFPU_NR_FAIL_POINTS
+};
+
+#ifdef CONFIG_FAIL_GFPU
+/*
+ * gfpu_should_fail() - should the step at @point fail this time?
+ * @point: the step.
+ * @size: the bytes it allocates (for fail_gfpu's "space"), 0 for none.
+ *
+ * Context: process context.
+ * Return: true when fail_gfpu says so and @point is enabled in its mask;
+ * the caller then fails as the step itself would (-ENOMEM).
+ */
+bool gfpu_should_fail(enum gfpu_fail_point point, size_t size);
+#else
+static inline bool gfpu_should_fail(enum gfpu_fail_point point, size_t size)
+{
+	return false;
+}
+#endif
+
 /* List or unlist a vCPU for the counters' readers (debugfs). */
 int gfpu_track_vcpu(struct gfpu_vcpu *v);
 void gfpu_untrack_vcpu(struct gfpu_vcpu *v);

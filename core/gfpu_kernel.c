@@ -7,6 +7,10 @@
  *				the policy it latched at its last KVM_RUN,
  *				and the sum over the vCPUs already destroyed
  *
+ * /sys/kernel/debug/fail_gfpu/	fault injection (CONFIG_FAIL_GFPU): the
+ *				fault_attr knobs, and "points", the mask
+ *				of &enum gfpu_fail_point steps it fails
+ *
  * The policy is also gfpu.policy= on the command line and
  * /sys/module/gfpu/parameters/policy, as a number or a list of names:
  * lazy-host (lazy), loadput, realloc-cpuid (cpuid), riscv-lazy, entry,
@@ -14,7 +18,9 @@
  */
 #define pr_fmt(fmt) "gfpu: " fmt
 
+#include <linux/bits.h>
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
@@ -131,6 +137,40 @@ static const struct kernel_param_ops gfpu_policy_ops = {
 module_param_cb(policy, &gfpu_policy_ops, NULL, 0644);
 MODULE_PARM_DESC(policy, "lazy-host, loadput, realloc-cpuid, riscv-lazy, entry, keep-bound (comma list) or bits");
 
+/* === Fault injection ================================================== */
+
+#ifdef CONFIG_FAIL_GFPU
+/* Which steps fail_gfpu fails: every one unless told otherwise. */
+static DECLARE_FAULT_ATTR(fail_gfpu);
+static u32 fail_gfpu_points = GENMASK(GFPU_NR_FAIL_POINTS - 1, 0);
+
+static int __init setup_fail_gfpu(char *str)
+{
+	return setup_fault_attr(&fail_gfpu, str);
+}
+__setup("fail_gfpu=", setup_fail_gfpu);
+
+bool gfpu_should_fail(enum gfpu_fail_point point, size_t size)
+{
+	might_sleep();
+	return (READ_ONCE(fail_gfpu_points) & BIT(point)) &&
+	       should_fail(&fail_gfpu, size);
+}
+
+static void __init gfpu_fail_debugfs_init(void)
+{
+	struct dentry *dir = fault_create_debugfs_attr("fail_gfpu", NULL,
+						       &fail_gfpu);
+
+	if (!IS_ERR(dir))
+		debugfs_create_x32("points", 0600, dir, &fail_gfpu_points);
+}
+#else
+static inline void gfpu_fail_debugfs_init(void)
+{
+}
+#endif
+
 /* === vCPU registry and debugfs ======================================== */
 
 static void gfpu_stats_add(struct gfpu_stats *sum, const struct gfpu_stats *s)
@@ -175,8 +215,10 @@ static void gfpu_stats_print(struct seq_file *m, const char *name, int policy,
  */
 int gfpu_track_vcpu(struct gfpu_vcpu *v)
 {
-	struct gfpu_vcpu_node *n = kzalloc(sizeof(*n), GFP_KERNEL);
+	struct gfpu_vcpu_node *n = NULL;
 
+	if (!gfpu_should_fail(GFPU_FAIL_VCPU, sizeof(*n)))
+		n = kzalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
 	n->v = v;
@@ -277,6 +319,7 @@ static int __init gfpu_debugfs_init(void)
 
 	debugfs_create_file("stats", 0444, dir, NULL, &gfpu_stats_fops);
 	debugfs_create_file("policy", 0644, dir, NULL, &gfpu_policy_fops);
+	gfpu_fail_debugfs_init();
 	pr_info("framework ready, policy %u\n", gfpu_policy());
 	return 0;
 }

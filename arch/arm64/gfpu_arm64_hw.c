@@ -272,12 +272,18 @@ int gfpu_arm64_hw_alloc_sve(struct gfpu_vcpu *v, u32 vl)
 	int ret;
 
 	if (vl) {
+		size_t bytes = gfpu_sve_bytes(vl);
+
 		if (WARN_ON_ONCE(vl != vcpu->arch.sve_max_vl))
 			return -EINVAL;
-		buf = kzalloc(gfpu_sve_bytes(vl), GFP_KERNEL_ACCOUNT);
+		if (!gfpu_should_fail(GFPU_FAIL_SVE, bytes))
+			buf = kzalloc(bytes, GFP_KERNEL_ACCOUNT);
 		if (!buf)
 			return -ENOMEM;
-		ret = kvm_share_hyp(buf, buf + gfpu_sve_bytes(vl));
+		if (gfpu_should_fail(GFPU_FAIL_SVE_SHARE, 0))
+			ret = -ENOMEM;
+		else
+			ret = kvm_share_hyp(buf, buf + bytes);
 		if (ret) {
 			kfree(buf);
 			return ret;

@@ -273,7 +273,11 @@ int gfpu_x86_hw_fpstate_grow(struct gfpu_vcpu *v, u64 features,
 	/* fpstate_realloc() first reloads an fpstate in use, as needed. */
 	reload = in_use && !gfpu_x86_hw_regs_live() &&
 		 !gfpu_current_regs_valid();
-	ret = fpu_enable_guest_xfd_features(gfpu, features);
+	/* An injected failure stands for fpstate_realloc()'s. */
+	if (gfpu_should_fail(GFPU_FAIL_GROW, 0))
+		ret = -EFAULT;
+	else
+		ret = fpu_enable_guest_xfd_features(gfpu, features);
 	if (!ret && reload)
 		gfpu_xfer_restore(x, old_bytes);
 	if (!ret && gfpu->fpstate->xfd != xfd)

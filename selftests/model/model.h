@@ -45,6 +45,8 @@ enum model_phase {
  * @vcpu_cpu: CPU the vCPU thread runs on.
  * @seq: next pattern sequence number.
  * @fail_alloc: the next allocation fails (injected).
+ * @fail_point: the &enum gfpu_fail_point steps whose next
+ *	gfpu_should_fail() says yes (injected), each once.
  * @in_syscall: replay only: the vCPU thread is in a syscall, before its
  *	first hook (sim_replay_syscall()); not in userspace.
  * @saves: physical register-to-memory transfers, by anyone.
@@ -61,6 +63,7 @@ struct model_common {
 	int vcpu_cpu;
 	u64 seq;
 	bool fail_alloc;
+	u32 fail_point;
 	bool in_syscall;
 	u64 saves, restores, bytes;
 	bool slot_used[MODEL_ARENA_SLOTS];
@@ -119,6 +122,7 @@ void sim_replay_syscall(void);
 void sim_replay_ioctl(bool begin);
 
 /* Provided by the explorer. */
+int model_vcpu_init(struct gfpu_vcpu *v, struct gfpu_stats *stats);
 void model_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool model_failed(void);
 u64 model_pattern(enum model_ctx ctx);

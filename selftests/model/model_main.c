@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "model.h"
+#include "gfpu_core.h"
 
 struct model_common mc;
 
@@ -101,14 +102,49 @@ bool model_warn(bool cond, const char *what, const char *file, int line)
 	return cond;
 }
 
-/* The kernel lists vCPUs for debugfs; the model has exactly one. */
+/*
+ * gfpu_should_fail() (core/gfpu_kernel.c): fail_gfpu with every point
+ * enabled and "times" set per point by the simulator (@mc.fail_point).
+ */
+bool gfpu_should_fail(enum gfpu_fail_point point, size_t size)
+{
+	if (!(mc.fail_point & BIT(point)))
+		return false;
+	mc.fail_point &= ~BIT(point);
+	return true;
+}
+
+/*
+ * gfpu_track_vcpu() (core/gfpu_kernel.c): the kernel lists vCPUs for
+ * debugfs, the model has exactly one; a failed allocation of its list
+ * node is -ENOMEM.
+ */
 int gfpu_track_vcpu(struct gfpu_vcpu *v)
 {
+	if (gfpu_should_fail(GFPU_FAIL_VCPU, 0))
+		return -ENOMEM;
 	return 0;
 }
 
 void gfpu_untrack_vcpu(struct gfpu_vcpu *v)
 {
+}
+
+/*
+ * gfpu_vcpu_init() as KVM_CREATE_VCPU calls it, first with fail_gfpu
+ * failing the vCPU's listing: that must be -ENOMEM, fail nothing else,
+ * and leave nothing a second, real attempt trips over (KVM frees the
+ * vCPU and userspace may create it again).
+ */
+int model_vcpu_init(struct gfpu_vcpu *v, struct gfpu_stats *stats)
+{
+	int ret;
+
+	mc.fail_point = BIT(GFPU_FAIL_VCPU);
+	ret = gfpu_vcpu_init(v, stats);
+	if (ret != -ENOMEM || mc.fail_point)
+		model_fail("gfpu_vcpu_init() with its listing failed: %d", ret);
+	return gfpu_vcpu_init(v, stats);
 }
 
 /* === Failures, patterns, counters ====================================== */

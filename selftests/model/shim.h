@@ -24,6 +24,8 @@ typedef int64_t s64;
 #define CONFIG_GFPU 1
 /* Every per-hook check on (GFPU_DEBUG_WARN_ON(), core/gfpu_core.h). */
 #define CONFIG_GFPU_DEBUG 1
+/* fail_gfpu's points (gfpu_should_fail()), driven by model_common. */
+#define CONFIG_FAIL_GFPU 1
 
 /* --- machine state the shim reads, owned by the simulator ---------------- */
 #define MODEL_NR_CPUS 2

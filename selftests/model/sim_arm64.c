@@ -205,6 +205,16 @@ void sim_pr_warn_once(const char *msg)
 
 /* --- kzalloc(): small objects from the model's arena, SVE buffers here --- */
 
+/* Buffers sim_kzalloc() has handed out and kfree() not yet taken back. */
+static int sim_blocks_used(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ARENA_BLOCKS; i++)
+		n += !!w.blk[i].size;
+	return n;
+}
+
 void *sim_kzalloc(size_t size)
 {
 	u32 off = 0;
@@ -1118,7 +1128,7 @@ static void reset_cfg(const struct sim_config *cfg)
 	w.kvcpu.arch.has_sve = cfg->guest_vl;
 	w.kvcpu.arch.sve_max_vl = cfg->guest_vl;
 	w.v = &w.kvcpu.arch.gfpu;
-	i = gfpu_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
+	i = model_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
 	if (i) {
 		model_fail("gfpu_vcpu_init: %d", i);
 		w.v = NULL;
@@ -1136,6 +1146,20 @@ static void reset_cfg(const struct sim_config *cfg)
 		    w.kvcpu.arch.sve_state || guest_vl())
 			model_fail("SVE vector length setup without memory");
 		mc.fail_alloc = false;
+		/*
+		 * The same from fail_gfpu, at each of its points there; the
+		 * buffer allocated before the hyp mapping failed is freed.
+		 */
+		for (i = GFPU_FAIL_SVE; i <= GFPU_FAIL_SVE_SHARE; i++) {
+			int used = sim_blocks_used();
+
+			mc.fail_point = BIT(i);
+			if (gfpu_feature_change(w.v, &f) != -ENOMEM ||
+			    mc.fail_point || w.kvcpu.arch.sve_state ||
+			    guest_vl() || sim_blocks_used() != used)
+				model_fail("SVE vector length setup with point %d failed",
+					   i);
+		}
 		if (gfpu_feature_change(w.v, &f))
 			model_fail("SVE vector length setup failed");
 		w.kvcpu.arch.sve_finalized = true;

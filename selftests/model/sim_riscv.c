@@ -783,7 +783,7 @@ static void reset_cfg(const struct sim_config *cfg)
 		g->sstatus |= SR_VS_INITIAL;
 	}
 	w.v = &w.kvcpu.arch.gfpu;
-	ret = gfpu_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
+	ret = model_vcpu_init(w.v, &w.kvcpu.stat.gfpu);
 	if (ret) {
 		model_fail("gfpu_vcpu_init: %d", ret);
 		w.v = NULL;

@@ -1222,12 +1222,18 @@ static void ev_u_setcpuid(void)
 
 static bool alloc_can_fail(void)
 {
-	return !mc.fail_alloc;
+	return !mc.fail_alloc && !mc.fail_point;
 }
 
 static void ev_fail_alloc(void)
 {
 	mc.fail_alloc = true;
+}
+
+/* fail_gfpu at the fpstate's growth: the same -ENOMEM, from gfpu's point. */
+static void ev_fail_grow(void)
+{
+	mc.fail_point = BIT(GFPU_FAIL_GROW);
 }
 
 /* The policy is a run-time setting: change it anywhere, to the next one. */
@@ -1453,6 +1459,7 @@ const struct model_event sim_events[] = {
 	{ "u_newvm",	PH(PH_USER), 0,	alloc_can_fail,	ev_u_newvm },
 	{ "policy",	PH_ANY, 0,	NULL,		ev_policy },
 	{ "fail_alloc",	PH_HOST, 0,	alloc_can_fail,	ev_fail_alloc },
+	{ "fail_grow",	PH_HOST, 0,	alloc_can_fail,	ev_fail_grow },
 	SIM_THREAD_EVENTS,
 	{ "k_emul",	PH(PH_KERNEL), 0,	g_has_sse,	ev_k_emul },
 	{ "g_fp",	PH(PH_GUEST), EV_CORE,	NULL,		ev_g_fp },
@@ -1520,7 +1527,7 @@ static void vcpu_create(unsigned int cfg)
 		model_fail("fpu_alloc_guest_fpstate failed");
 		return;
 	}
-	ret = gfpu_vcpu_init(w.v, &w.kvm.stat.gfpu);
+	ret = model_vcpu_init(w.v, &w.kvm.stat.gfpu);
 	if (ret) {
 		model_fail("gfpu_vcpu_init: %d", ret);
 		return;
