@@ -280,7 +280,8 @@ static void case_sve(unsigned int point, const char *what)
 {
 	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS], vls_after[KVM_ARM64_SVE_VLS_WORDS];
 	const struct gfpu_sve_expect e = { .dom = GFPU_DOM_HOST_SET, .seed = point };
-	uint64_t fpsr = 0x0800001f, fpcr = 0x03000000, sr, cr, z0[32];
+	uint64_t fpsr = 0x0800001f, fpcr = 0x03000000, z0[32];
+	uint32_t sr = 0, cr = 0;	/* 32-bit registers */
 	int feature = KVM_ARM_VCPU_SVE, zerr, runerr, err;
 	struct listed l0, l1;
 	struct kvm_vcpu *vcpu;
@@ -319,9 +320,9 @@ static void case_sve(unsigned int point, const char *what)
 	ksft_test_result(host_ok && sr == fpsr && cr == fpcr &&
 			 !memcmp(vls, vls_after, sizeof(vls)) &&
 			 zerr == EPERM && runerr == EPERM,
-			 "%s: nothing changed: VMM registers %s, FPSR/FPCR %s, vector lengths %s, Z0 %s, KVM_RUN %s\n",
-			 what, host_ok ? "kept" : "LOST",
-			 sr == fpsr && cr == fpcr ? "kept" : "CHANGED",
+			 "%s: nothing changed: VMM registers %s, FPSR/FPCR %#x/%#x (set %#lx/%#lx), vector lengths %s, Z0 %s, KVM_RUN %s\n",
+			 what, host_ok ? "kept" : "LOST", sr, cr,
+			 (unsigned long)fpsr, (unsigned long)fpcr,
 			 memcmp(vls, vls_after, sizeof(vls)) ? "CHANGED" : "kept",
 			 strerror(zerr), strerror(runerr));
 
