@@ -5,8 +5,8 @@
 #
 #   kernel-build.sh NAME ARCH SRC -- COMMAND...
 #
-# The framework sources Kbuild reads (Kbuild, Kconfig, core/, arch/,
-# include/, selftests/kernel/) are copied, mtimes kept, to
+# The framework sources Kbuild reads (Kbuild, Kconfig, gfpu_build.c,
+# core/, arch/, include/, selftests/kernel/) are copied, mtimes kept, to
 # .cache/mutant/NAME/, the mutant is applied there, and SRC/virt/gfpu (the
 # jury-rig symlink to the checkout) points at that copy while COMMAND
 # runs.  The link is put back on any exit, failure and signals included,
@@ -55,7 +55,10 @@ fi
 dir="$top/.cache/mutant/$name"
 rm -rf "$dir"
 mkdir -p "$dir/selftests"
-cp -a "$top/Kbuild" "$top/Kconfig" "$top/core" "$top/arch" "$top/include" "$dir/"
+# Every top-level source file too (gfpu_build.c): a source missing from
+# the copy leaves its stale object in place, unmutated, with no error.
+cp -a "$top/Kbuild" "$top/Kconfig" "$top"/*.c "$top/core" "$top/arch" \
+	"$top/include" "$dir/"
 cp -a "$top/selftests/kernel" "$dir/selftests/"
 perl "$here/apply.pl" "$mfile" "$dir" ||
 	die "mutant '$name' does not apply: stale (fix or drop selftests/mutants/$name.mutant)"

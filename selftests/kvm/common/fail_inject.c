@@ -246,7 +246,7 @@ static void case_vcpu_create(void)
 	listed_read(&l1);
 	ksft_test_result(ret == -ENOMEM && left == 0,
 			 "vCPU creation: KVM_CREATE_VCPU failed with %s at fail_gfpu's point (%ld of 1 failures left)\n",
-			 ret < 0 ? strerror(-ret) : "success", left);
+			 ret < 0 ? strerror(-ret) : "no error", left);
 	ksft_test_result(host_ok && !bad && l1.live == l0.live + 1 &&
 			 l1.retired == l0.retired,
 			 "vCPU creation: nothing changed: VMM registers %s, vcpu0's registers 0x%lx differ, %ld vCPUs listed (want %ld)\n",
@@ -309,7 +309,7 @@ static void case_sve(unsigned int point, const char *what)
 	left = fail_disarm();
 	ksft_test_result(ret == -ENOMEM && left == 0,
 			 "%s: KVM_ARM_VCPU_FINALIZE(SVE) failed with %s at fail_gfpu's point (%ld of 1 failures left)\n",
-			 what, ret < 0 ? strerror(-ret) : "success", left);
+			 what, ret < 0 ? strerror(-ret) : "no error", left);
 
 	/* Not final: Z unreachable, KVM_RUN refused, the rest as it was. */
 	vcpu_get_reg(vcpu, FPSR_ID, &sr);
