@@ -27,7 +27,8 @@
 # result line says RETRIED and a "# retried: SUITE:NAME" line follows.
 #
 # Kernel command line: gfpu_test.only=NAME[,NAME...] runs only those tests
-# (SUITE:NAME or NAME).
+# (SUITE:NAME or NAME); gfpu_test.timeout_scale=N multiplies every test's
+# timeout by N (DEBUG=y kernels).
 
 set -u
 
@@ -44,6 +45,8 @@ say() { echo "[run-tests] $*"; }
 param() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 
 only=$(param 'gfpu_test\.only' | tr ',' ' ')
+scale=$(param 'gfpu_test\.timeout_scale')
+case "$scale" in ''|*[!0-9]*) scale=1 ;; esac
 arch=$(uname -m)
 has_gfpu=0
 [ -r /sys/module/gfpu/parameters/policy ] && has_gfpu=1
@@ -176,6 +179,7 @@ while read -r suite name tmo prog args; do
 	case "$suite" in ''|'#'*) continue ;; esac
 	selected "$suite" "$name" || continue
 	i=$((i + 1))
+	tmo=$((tmo * scale))
 	say "$suite:$name (timeout ${tmo}s)"
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # ARGS are split on purpose
