@@ -11,9 +11,10 @@
  *   CPU, FP-using signal handlers and migration (fp_preempt), VMM FP
  *   between runs and across KVM_RUN, uAPI gets and sets (fuzz_uapi,
  *   xcr_xsave_uapi, one_reg_bad), and upstream's host-side FP selftests
- *   (peer/<arch>/: arm64 fp-stress, sve-ptrace, vec-syscfg;
+ *   (peer/<arch>/: arm64 fp-stress, sve-ptrace, fp-ptrace, vec-syscfg;
  *   x86 corrupt_xstate_header, amx) check the host's FP state beside the
- *   VMs.  Each runs in its own directory.  Each checks its own registers and
+ *   VMs.  Each runs in its own directory, and each at least once however
+ *   short SECONDS is.  Each checks its own registers and
  *   counts its checks; the soak adds up the checks ("... (N checks)") and
  *   the corruptions ("N of M wrong") of every run, and fails on a run that
  *   failed.  The tests are told (GFPU_SOAK=1 in their environment) that
@@ -62,10 +63,14 @@ static const char *const policies[] = {
 struct child {
 	pid_t pid;
 	const char *prog;
+	unsigned int idx;
 	char out[64];
 };
 
+#define MAX_PROGS	32
+
 static unsigned long runs, failed_runs, checks, corruptions, switches;
+static unsigned long prog_runs[MAX_PROGS];
 
 static double now(void)
 {
@@ -88,7 +93,8 @@ static bool write_file(const char *path, const char *val)
 	return ok;
 }
 
-static void start(struct child *c, const char *prog, unsigned int slot)
+static void start(struct child *c, const char *prog, unsigned int idx,
+		  unsigned int slot)
 {
 	char path[256];
 
@@ -96,6 +102,7 @@ static void start(struct child *c, const char *prog, unsigned int slot)
 		 prog);
 	snprintf(c->out, sizeof(c->out), "/tmp/soak.%u.out", slot);
 	c->prog = prog;
+	c->idx = idx;
 	c->pid = fork();
 	TEST_ASSERT(c->pid >= 0, "fork: %s", strerror(errno));
 	if (!c->pid) {
@@ -142,6 +149,7 @@ static void finish(struct child *c, int status)
 	FILE *f = fopen(c->out, "r");
 
 	runs++;
+	prog_runs[c->idx]++;
 	while (f && fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "not ok", 6))
 			failed = true;
@@ -192,6 +200,8 @@ int main(int argc, char *argv[])
 	par = strtoul(argv[2], NULL, 0);
 	TEST_ASSERT(par >= 1 && par <= MAX_PAR, "PARALLEL %u", par);
 	nprogs = argc - 3;
+	TEST_ASSERT(nprogs <= MAX_PROGS, "%u programs, at most %d", nprogs,
+		    MAX_PROGS);
 	gfpu = gfpu_policy_param() >= 0;
 	f = fopen(GFPU_POLICY_PATH, "r");
 	if (f) {
@@ -214,10 +224,13 @@ int main(int argc, char *argv[])
 		int status;
 		pid_t pid;
 
-		while (t < deadline && running < par) {
+		/* Until the deadline, and every program at least once. */
+		while ((t < deadline || next < nprogs) && running < par) {
 			for (k = 0; kids[k].pid; k++)
 				;
-			start(&kids[k], argv[3 + next++ % nprogs], k);
+			start(&kids[k], argv[3 + next % nprogs], next % nprogs,
+			      k);
+			next++;
 			running++;
 		}
 		if (!running)
@@ -261,6 +274,8 @@ int main(int argc, char *argv[])
 		       runs, now() - t_start,
 		       checks * 60.0 / (now() - t_start), switches,
 		       t1.fires - t0.fires, t1.used - t0.used);
+	for (k = 0; k < nprogs; k++)
+		ksft_print_msg("soak: %s: %lu runs\n", argv[3 + k], prog_runs[k]);
 	ksft_print_msg("soak: %lu checks, %lu corruptions\n", checks, corruptions);
 	ksft_test_result(runs && !failed_runs,
 			 "every run passed (%lu runs, %lu failed)\n", runs,
