@@ -80,7 +80,6 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-
 static bool write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);

@@ -304,6 +304,7 @@ bool gfpu_counters_read(struct kvm_vcpu *vcpu, struct gfpu_counters *c);
 void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
 		       const struct gfpu_counters *b);
 long gfpu_policy_param(void);
+unsigned int gfpu_timeout_scale(void);
 bool gfpu_cmdline_has(const char *what);
 
 int gfpu_migrate_init(void);

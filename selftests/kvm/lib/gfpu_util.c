@@ -174,6 +174,29 @@ bool gfpu_cmdline_has(const char *what)
 }
 
 /**
+ * gfpu_timeout_scale() - how many times slower than a test kernel this
+ * one runs the tests: gfpu_test.timeout_scale= on the command line
+ * (DEBUG=y kernels: KASAN, lockdep), else 1.
+ */
+unsigned int gfpu_timeout_scale(void)
+{
+	char line[1024] = "";
+	const char *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+	unsigned int n;
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	p = strstr(line, "gfpu_test.timeout_scale=");
+	if (!p || sscanf(p, "gfpu_test.timeout_scale=%u", &n) != 1 || !n)
+		return 1;
+	return n;
+}
+
+/**
  * gfpu_policy_param() - the policy the next KVM_RUN latches.
  *
  * Return: its bits, or -1 without the framework.
@@ -772,7 +795,8 @@ static void gfpu_on_sigusr1(int sig)
 /**
  * gfpu_signals_start() - SIGUSR1 to the calling thread every @period_us;
  * the handler loads its own pattern, yields and checks it, into @c.
- * @period_us: below one second.
+ * @period_us: below one second; times gfpu_timeout_scale(), or on a
+ *	DEBUG=y kernel the handlers leave the thread no time between them.
  * @c: the handler's check, until gfpu_signals_stop() returns.
  */
 void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
@@ -781,12 +805,13 @@ void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIGUSR1,
 	};
-	struct itimerspec its = {
-		.it_value.tv_nsec = period_us * 1000,
-		.it_interval.tv_nsec = period_us * 1000,
-	};
+	struct itimerspec its = { };
 	struct sigaction sa = { .sa_handler = gfpu_on_sigusr1 };
 
+	period_us *= gfpu_timeout_scale();
+	TEST_ASSERT(period_us < 1000000, "signal period %u us", period_us);
+	its.it_value.tv_nsec = period_us * 1000;
+	its.it_interval.tv_nsec = period_us * 1000;
 	gfpu_signal_check = c;
 	sev._sigev_un._tid = gettid();
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
