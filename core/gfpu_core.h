@@ -191,7 +191,7 @@ enum gfpu_fail_point {
 };
 
 #ifdef CONFIG_FAIL_GFPU
-/*
+/**
  * gfpu_should_fail() - should the step at @point fail this time?
  * @point: the step.
  * @size: the bytes it allocates (for fail_gfpu's "space"), 0 for none.
