@@ -18,7 +18,8 @@
  * guest's verdict), and every KVM_RUN gives the VMM back its own
  * xmm0-15 (gfpu_run_holding()).  With gfpu, the hook ran for each
  * emulated load; under the entry policy, the KVM_RUN that only passed
- * on the first half of the data moved no FP state.
+ * on the first half of the data moved no FP state (but where the host
+ * took its own registers meanwhile, at most 1 run in 20).
  */
 #include <stdint.h>
 #include <string.h>
@@ -68,7 +69,7 @@ struct emul {
 	struct gfpu_check guest;
 	bool have;
 	struct gfpu_counters before;
-	long idle_runs, idle_moves;
+	long idle_runs, idle_moves, idle_moving;
 };
 
 /* The guest's MMIO read: hand it this round's data, 8 bytes at a time. */
@@ -114,6 +115,7 @@ static void emul_second_half(struct gfpu_loop *l)
 		return;
 	e->idle_runs++;
 	e->idle_moves += d.saves + d.restores;
+	e->idle_moving += d.saves + d.restores > 0;
 }
 
 static void emul_sync(struct gfpu_loop *l, struct ucall *uc)
@@ -176,9 +178,15 @@ int main(int argc, char *argv[])
 				 "policy %ld: %ld KVM_RUNs without entry swapped (%ld transfers)\n",
 				 policy, e.idle_runs, e.idle_moves);
 	else
-		ksft_test_result(e.idle_runs > 0 && !e.idle_moves,
-				 "policy %ld (entry): %ld KVM_RUNs without entry moved nothing (%ld transfers)\n",
-				 policy, e.idle_runs, e.idle_moves);
+		/*
+		 * The host may take its own registers in such a run (a
+		 * preemption, kernel-mode FPU in a softirq), a save the
+		 * vCPU's counters charge to it: 1 run of 200 in one boot
+		 * of 2026-12-02.  A swap at load would move in every run.
+		 */
+		ksft_test_result(e.idle_runs > 0 && e.idle_moving * 20 <= e.idle_runs,
+				 "policy %ld (entry): %ld KVM_RUNs without entry, %ld of them moved anything (%ld transfers; at most 1 in 20 may, by the host's doing)\n",
+				 policy, e.idle_runs, e.idle_moving, e.idle_moves);
 
 	kvm_vm_free(vm);
 	ksft_finished();
