@@ -64,20 +64,26 @@ static void guest_code(void)
 		GUEST_SYNC(0);
 }
 
+/* Write @val to the debugfs file @path; false if it was refused. */
+static bool write_str(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return !fclose(f) && ok;
+}
+
 /* === fail_gfpu ========================================================== */
 
 static bool knob_write(const char *name, const char *val)
 {
 	char path[128];
-	bool ok;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", FAIL_DIR, name);
-	f = fopen(path, "w");
-	if (!f)
-		return false;
-	ok = fputs(val, f) >= 0;
-	return !fclose(f) && ok;
+	return write_str(path, val);
 }
 
 static long knob_read(const char *name)
@@ -350,13 +356,7 @@ static void case_sve(unsigned int point, const char *what)
 
 static bool kmemleak_write(const char *cmd)
 {
-	FILE *f = fopen(KMEMLEAK_PATH, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(cmd, f) >= 0;
-	return !fclose(f) && ok;
+	return write_str(KMEMLEAK_PATH, cmd);
 }
 
 /*

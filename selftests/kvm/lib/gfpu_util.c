@@ -156,20 +156,28 @@ void gfpu_counters_sub(struct gfpu_counters *d, const struct gfpu_counters *a,
 		pd[i] = pa[i] - pb[i];
 }
 
+/* The kernel's command line into @line (empty if unreadable). */
+static void gfpu_cmdline(char *line, int len)
+{
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	line[0] = 0;
+	if (f) {
+		if (!fgets(line, len, f))
+			line[0] = 0;
+		fclose(f);
+	}
+}
+
 /**
  * gfpu_cmdline_has() - whether the kernel's command line has @what.
  * @what: a string, e.g. "gfpu_test.soak=1".
  */
 bool gfpu_cmdline_has(const char *what)
 {
-	char line[1024] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
+	char line[1024];
 
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
+	gfpu_cmdline(line, sizeof(line));
 	return strstr(line, what);
 }
 
@@ -180,16 +188,11 @@ bool gfpu_cmdline_has(const char *what)
  */
 unsigned int gfpu_timeout_scale(void)
 {
-	char line[1024] = "";
+	char line[1024];
 	const char *p;
-	FILE *f = fopen("/proc/cmdline", "r");
 	unsigned int n;
 
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
+	gfpu_cmdline(line, sizeof(line));
 	p = strstr(line, "gfpu_test.timeout_scale=");
 	if (!p || sscanf(p, "gfpu_test.timeout_scale=%u", &n) != 1 || !n)
 		return 1;
