@@ -788,18 +788,32 @@ void gfpu_hammer_stop(void)
 	gfpu_hammer_check = NULL;
 }
 
+/* The handlers' timer: one shot, armed again by each handler at its end. */
+static struct itimerspec gfpu_signal_next;
+
 static void gfpu_on_sigusr1(int sig)
 {
 	struct gfpu_check *c = gfpu_signal_check;
+	int saved_errno = errno;
 
 	gfpu_check_record(c, c->runs, gfpu_contend(GFPU_DOM_SIGNAL, c->runs));
+	/*
+	 * A period from the end of this handler, not from its start: a
+	 * handler slower than the period (a DEBUG=y kernel, a loaded
+	 * host) must not leave the next one pending when the thread
+	 * returns, or every KVM_RUN would end at once with EINTR and the
+	 * guest never run again. After gfpu_signals_stop() this fails
+	 * (EINVAL), which is what it should do then.
+	 */
+	timer_settime(gfpu_signal_timer, 0, &gfpu_signal_next, NULL);
+	errno = saved_errno;
 }
 
 /**
- * gfpu_signals_start() - SIGUSR1 to the calling thread every @period_us;
- * the handler loads its own pattern, yields and checks it, into @c.
- * @period_us: below one second; times gfpu_timeout_scale(), or on a
- *	DEBUG=y kernel the handlers leave the thread no time between them.
+ * gfpu_signals_start() - SIGUSR1 to the calling thread, @period_us after
+ * the start and then @period_us after each handler ends; the handler
+ * loads its own pattern, yields and checks it, into @c.
+ * @period_us: below one second; times gfpu_timeout_scale().
  * @c: the handler's check, until gfpu_signals_stop() returns.
  */
 void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
@@ -808,19 +822,18 @@ void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIGUSR1,
 	};
-	struct itimerspec its = { };
 	struct sigaction sa = { .sa_handler = gfpu_on_sigusr1 };
 
 	period_us *= gfpu_timeout_scale();
 	TEST_ASSERT(period_us < 1000000, "signal period %u us", period_us);
-	its.it_value.tv_nsec = period_us * 1000;
-	its.it_interval.tv_nsec = period_us * 1000;
+	gfpu_signal_next.it_value.tv_nsec = period_us * 1000;
 	gfpu_signal_check = c;
 	sev._sigev_un._tid = gettid();
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
 	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &gfpu_signal_timer),
 		    "timer_create");
-	TEST_ASSERT(!timer_settime(gfpu_signal_timer, 0, &its, NULL),
+	TEST_ASSERT(!timer_settime(gfpu_signal_timer, 0, &gfpu_signal_next,
+				   NULL),
 		    "timer_settime");
 }
 

@@ -6,9 +6,10 @@
  * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
  * hammer loads its own pattern into xmm0-15, yields the CPU, and checks
  * the pattern, over and over. In the second half of the run, a timer
- * sends the vCPU thread SIGUSR1 every SIGNAL_US microseconds; the handler
- * loads its own pattern, yields, and checks it. The guest holds a pattern in xmm0-15 across EXITS exits per
- * round and reports what it reads back. Every KVM_RUN is made from an asm
+ * sends the vCPU thread SIGUSR1 SIGNAL_US microseconds after the last
+ * handler ended; the handler loads its own pattern, yields, and checks
+ * it. The guest holds a pattern in xmm0-15 across EXITS exits per round
+ * and reports what it reads back. Every KVM_RUN is made from an asm
  * block that holds the VMM's pattern in xmm0-15 across the syscall.
  *
  * What it catches: guest state saved into the VMM's buffer or lost when
@@ -27,7 +28,7 @@
 
 #define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
-#define SIGNAL_US	300	/* timer period for SIGUSR1 */
+#define SIGNAL_US	300	/* from one SIGUSR1 handler's end to the next */
 #define SPIN		1000000	/* guest loop per round without any exit */
 
 #define FP_PORT		0x1003
@@ -160,7 +161,7 @@ int main(int argc, char *argv[])
 
 	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
 	cpu = gfpu_preempt_begin(&hammer_regs);
-	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 every %d us\n",
+	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 %d us after each handler\n",
 		       cpu, SIGNAL_US);
 
 	gfpu_run_loop(&loop);
