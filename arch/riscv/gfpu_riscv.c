@@ -247,10 +247,28 @@ int gfpu_arch_feature_change(struct gfpu_vcpu *v,
 }
 
 /*
- * Size of register @id for this vCPU; -ENOENT when the vCPU has no such
- * register.
+ * A register whose unit @has, checked as KVM_REG_RISCV_FP_F and
+ * KVM_REG_RISCV_VECTOR's CSRs are in 6.12: a wrong size (-EINVAL) before
+ * a number that names no register (@known false: -ENOENT).
  */
-static int gfpu_riscv_reg_size(struct gfpu_vcpu *v, u64 id)
+static int gfpu_riscv_size_first(bool has, bool known, int reg_size, u32 size)
+{
+	if (!has)
+		return -ENOENT;
+	if (size != (u32)reg_size)
+		return -EINVAL;
+	return known ? reg_size : -ENOENT;
+}
+
+/*
+ * Check an access of @size bytes to register @id of this vCPU, in 6.12's
+ * order: the unit, then the F layout and the vector CSRs their size
+ * first, the others their number first.
+ *
+ * Return: the register's size, or -ENOENT (no such register for this
+ * vCPU) or -EINVAL (a wrong size).
+ */
+static int gfpu_riscv_reg_check(struct gfpu_vcpu *v, u64 id, u32 size)
 {
 	unsigned int n = GFPU_RISCV_REG_NUM(id);
 	bool fp = gfpu_riscv_hw_has(v, GFPU_RISCV_FP);
@@ -258,15 +276,18 @@ static int gfpu_riscv_reg_size(struct gfpu_vcpu *v, u64 id)
 
 	switch (GFPU_RISCV_REG_CLASS(id)) {
 	case GFPU_RISCV_F:
-		return fp && n < 32 ? 8 : -ENOENT;
+		return gfpu_reg_check(fp && n < 32 ? 8 : -ENOENT, size);
 	case GFPU_RISCV_FCSR:
-		return fp && !n ? 4 : -ENOENT;
+		return gfpu_reg_check(fp && !n ? 4 : -ENOENT, size);
 	case GFPU_RISCV_VCSR:
-		return vec && n < GFPU_RISCV_NR_VCSRS ? 8 : -ENOENT;
+		return gfpu_riscv_size_first(vec, n < GFPU_RISCV_NR_VCSRS, 8,
+					     size);
 	case GFPU_RISCV_VREG:
-		return vec && n < 32 ? (int)gfpu_riscv_hw_vlenb(v) : -ENOENT;
+		return gfpu_reg_check(vec && n < 32 ?
+				      (int)gfpu_riscv_hw_vlenb(v) : -ENOENT,
+				      size);
 	case GFPU_RISCV_F32:
-		return fp && n <= 32 ? 4 : -ENOENT;
+		return gfpu_riscv_size_first(fp, n <= 32, 4, size);
 	default:
 		return -ENOENT;
 	}
@@ -280,7 +301,7 @@ bool gfpu_arch_state_in_regs(u64 id)
 
 int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
+	int ret = gfpu_riscv_reg_check(v, id, size);
 
 	if (ret < 0)
 		return ret;
@@ -291,7 +312,7 @@ int gfpu_arch_get_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 
 int gfpu_arch_set_state(struct gfpu_vcpu *v, u64 id, void *buf, u32 size)
 {
-	int ret = gfpu_reg_check(gfpu_riscv_reg_size(v, id), size);
+	int ret = gfpu_riscv_reg_check(v, id, size);
 	u64 vlenb;
 
 	if (ret < 0)

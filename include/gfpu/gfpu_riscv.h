@@ -42,9 +42,17 @@ struct gfpu_arch_vcpu {
 enum gfpu_riscv_reg_class {
 	GFPU_RISCV_F,		/* f0-f31, 8 bytes; vCPUs with D */
 	GFPU_RISCV_FCSR,	/* 4 bytes; vCPUs with F or D */
-	GFPU_RISCV_VCSR,	/* GFPU_RISCV_VCSR_*, 8 bytes; vCPUs with V */
+	/*
+	 * GFPU_RISCV_VCSR_*, 8 bytes; vCPUs with V. Numbers past them
+	 * (KVM's datap) name no register, refused after the size as in
+	 * 6.12.
+	 */
+	GFPU_RISCV_VCSR,
 	GFPU_RISCV_VREG,	/* v0-v31, vlenb bytes; vCPUs with V */
-	/* words 0-31 (f0-f31) and 32 (fcsr) of the F layout, 4 bytes */
+	/*
+	 * Words 0-31 (f0-f31) and 32 (fcsr) of the F layout, 4 bytes;
+	 * numbers past 32 as past the vector CSRs.
+	 */
 	GFPU_RISCV_F32,
 	GFPU_RISCV_NR_CLASSES,
 };

@@ -643,6 +643,10 @@ static void ev_u_set_bad(void)
 		{ GFPU_RISCV_FCSR, 1, 4, -ENOENT },
 		{ GFPU_RISCV_FCSR, 0, 8, -EINVAL },
 		{ GFPU_RISCV_VCSR, GFPU_RISCV_NR_VCSRS, 8, nov ?: -ENOENT },
+		/* datap and F past fcsr: the size first, as in 6.12 */
+		{ GFPU_RISCV_VCSR, GFPU_RISCV_NR_VCSRS, 4, nov ?: -EINVAL },
+		{ GFPU_RISCV_F32, 33, 8, -EINVAL },
+		{ GFPU_RISCV_F32, 33, 4, -ENOENT },
 		{ GFPU_RISCV_VCSR, 0, 4, nov ?: -EINVAL },
 		{ GFPU_RISCV_VCSR, GFPU_RISCV_VCSR_VLENB, 8, nov ?: -EINVAL },
 		{ GFPU_RISCV_VREG, 0, vlenb() / 2, nov ?: -EINVAL },
