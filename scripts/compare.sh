@@ -53,12 +53,13 @@ for arch in $arches; do
 	done
 done
 
-# The framework kernels without their per-hook checks (GFPU_DEBUG=n:
-# CONFIG_GFPU_DEBUG off, as in a production build; the baseline has
-# CONFIG_X86_DEBUG_FPU off too), in their own build directories.
+# The kernels as production builds (GFPU_DEBUG=n): no lockdep, and the
+# framework without its per-hook checks (CONFIG_GFPU_DEBUG off; the
+# baseline has CONFIG_X86_DEBUG_FPU off too), in their own build
+# directories, apart from the test kernels.
 kobj() {
 	if [ "$2" = y ]; then echo "$top/.cache/build/$1-fw-nodebug"
-	else echo "$top/.cache/base/build/$1-base"; fi
+	else echo "$top/.cache/base/build/$1-base-nodebug"; fi
 }
 # Time is QEMU's instruction count: with -icount the guest's clocks
 # advance by a fixed step per instruction executed (sleep=off: idle time
