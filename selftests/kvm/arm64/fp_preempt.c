@@ -6,8 +6,9 @@
  * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
  * hammer loads its own pattern into V0-V31, yields the CPU and checks the
  * pattern, over and over. In the second half of the run a timer sends the
- * vCPU thread SIGUSR1 SIGNAL_US microseconds after the last handler ended;
- * the handler does the same with its own pattern.
+ * vCPU thread SIGUSR1, SIGNAL_US microseconds (or a tenth of a first-half
+ * round's time, if longer: gfpu_signals_start()) after the last handler
+ * ended; the handler does the same with its own pattern.
  * The guest holds a pattern in V0-V31 across EXITS exits per round and
  * reports what it reads back. Every KVM_RUN is made from an asm block that
  * holds the VMM's pattern in V0-V31 across the syscall.
@@ -33,7 +34,7 @@
 
 #define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
-#define SIGNAL_US	300	/* from one SIGUSR1 handler's end to the next */
+#define SIGNAL_US	300	/* at least, from one SIGUSR1 handler's end to the next */
 #define SPIN		1000000	/* guest loop per round without any exit */
 
 static void guest_code(volatile uint64_t *mmio)
@@ -111,7 +112,7 @@ static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
 	gfpu_sync_record(uc, guest_regs.runs, &guest_regs);
 	/* Preemption alone first, as in x86/fp_preempt.c. */
 	if (guest_regs.runs == ROUNDS / 2)
-		gfpu_signals_start(SIGNAL_US, &signal_regs);
+		gfpu_signals_start(SIGNAL_US, ROUNDS / 2, &signal_regs);
 }
 
 int main(int argc, char *argv[])
@@ -134,8 +135,8 @@ int main(int argc, char *argv[])
 	vcpu_args_set(loop.vcpu, 1, gfpu_map_exit_page(vm, &exit_gpa));
 	gfpu_sigill_skips_udf();
 	cpu = gfpu_preempt_begin(&hammer_regs);
-	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 %d us after each handler, host SVE %s\n",
-		       cpu, SIGNAL_US, sve ? "yes" : "no");
+	ksft_print_msg("vCPU and hammer threads on CPU %d, host SVE %s\n",
+		       cpu, sve ? "yes" : "no");
 
 	gfpu_run_loop(&loop);
 	preempted = gfpu_preempt_end(loop.vcpu);

@@ -46,8 +46,8 @@
  * shares the vCPU thread's CPU); preempt_kernel (a thread that shares it
  * from inside long reads of /dev/zero, so that the registers are mostly
  * untouched when the vCPU thread comes back); kfpu (kernel-mode FP in a softirq,
- * the torture timer, where the kernel has it); signal_fp (SIGUSR1 every
- * SIGNAL_US, its handler uses FP); migrate (the vCPU thread moves to the
+ * the torture timer, where the kernel has it); signal_fp (SIGUSR1
+ * SIGNAL_US after the last handler ended, its handler uses FP); migrate (the vCPU thread moves to the
  * next CPU every MIGRATE_EVERY exits); overcommit (4 vCPU threads on 2
  * CPUs, busy guests).
  */
@@ -223,7 +223,7 @@ static void kfpu_stop(struct bench *b)
 
 static bool signal_start(struct bench *b)
 {
-	gfpu_signals_start(SIGNAL_US, &contender);
+	gfpu_signals_start(SIGNAL_US, 0, &contender);
 	return true;
 }
 

@@ -385,7 +385,8 @@ uint64_t gfpu_yield_holding(uint64_t dom, uint64_t seed);
 extern uint64_t (*gfpu_contend)(uint64_t dom, uint64_t seed);
 void gfpu_hammer_start(struct gfpu_check *c);
 void gfpu_hammer_stop(void);
-void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c);
+void gfpu_signals_start(unsigned int min_us, unsigned long rounds,
+			struct gfpu_check *c);
 void gfpu_signals_stop(void);
 int gfpu_preempt_begin(struct gfpu_check *hammer);
 long gfpu_preempt_end(struct kvm_vcpu *vcpu);

@@ -790,6 +790,8 @@ void gfpu_hammer_stop(void)
 
 /* The handlers' timer: one shot, armed again by each handler at its end. */
 static struct itimerspec gfpu_signal_next;
+/* When gfpu_preempt_begin() started the hammer: gfpu_signals_start()'s pace. */
+static struct timespec gfpu_preempt_start;
 
 static void gfpu_on_sigusr1(int sig)
 {
@@ -810,23 +812,43 @@ static void gfpu_on_sigusr1(int sig)
 }
 
 /**
- * gfpu_signals_start() - SIGUSR1 to the calling thread, @period_us after
- * the start and then @period_us after each handler ends; the handler
- * loads its own pattern, yields and checks it, into @c.
- * @period_us: below one second; times gfpu_timeout_scale().
+ * gfpu_signals_start() - SIGUSR1 to the calling thread, a gap after the
+ * start and then the same gap after each handler ends; the handler loads
+ * its own pattern, yields and checks it, into @c.
+ * @min_us: the shortest gap, below one second; times gfpu_timeout_scale().
+ * @rounds: rounds of the caller's loop since gfpu_preempt_begin(), or 0.
  * @c: the handler's check, until gfpu_signals_stop() returns.
+ *
+ * The gap is @min_us, or a tenth of the mean time of those rounds where
+ * that is longer. A round of these tests includes many exits to
+ * userspace, so a tenth of one is longer than taking a signal and getting
+ * back into the guest: however slow the kernel (lockdep, KASAN under TCG)
+ * or the host, the guest still runs between the signals. With a fixed
+ * gap, lockdep alone left arm64's fp_preempt no guest time at all.
  */
-void gfpu_signals_start(unsigned int period_us, struct gfpu_check *c)
+void gfpu_signals_start(unsigned int min_us, unsigned long rounds,
+			struct gfpu_check *c)
 {
 	struct sigevent sev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIGUSR1,
 	};
 	struct sigaction sa = { .sa_handler = gfpu_on_sigusr1 };
+	unsigned long gap = min_us * gfpu_timeout_scale(), round_us = 0;
+	struct timespec now;
 
-	period_us *= gfpu_timeout_scale();
-	TEST_ASSERT(period_us < 1000000, "signal period %u us", period_us);
-	gfpu_signal_next.it_value.tv_nsec = period_us * 1000;
+	if (rounds) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		round_us = ((now.tv_sec - gfpu_preempt_start.tv_sec) * 1000000 +
+			    (now.tv_nsec - gfpu_preempt_start.tv_nsec) / 1000) /
+			   rounds;
+		if (round_us / 10 > gap)
+			gap = round_us / 10;
+	}
+	TEST_ASSERT(gap < 1000000, "signal gap %lu us", gap);
+	ksft_print_msg("SIGUSR1 %lu us after each handler (at least %u us; %lu us a round so far)\n",
+		       gap, min_us * gfpu_timeout_scale(), round_us);
+	gfpu_signal_next.it_value.tv_nsec = gap * 1000;
 	gfpu_signal_check = c;
 	sev._sigev_un._tid = gettid();
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
@@ -854,6 +876,7 @@ int gfpu_preempt_begin(struct gfpu_check *hammer)
 {
 	int cpu = gfpu_pin_first_cpu();
 
+	clock_gettime(CLOCK_MONOTONIC, &gfpu_preempt_start);
 	TEST_ASSERT(cpu >= 0, "cannot pin to a CPU");
 	/* The hammer inherits the pinning: both threads share one CPU. */
 	gfpu_hammer_start(hammer);

@@ -18,12 +18,14 @@
  * after it, never another context's registers.
  *
  * Three phases of ROUNDS / 3: preemption alone; then a timer sends the
- * vCPU thread SIGUSR1 every SIGNAL_US microseconds, whose handler does
- * what the hammer does; then, signals still on, the vCPU thread moves to
- * the next CPU after every round (gfpu_migrate()).  Under TCG a signal
- * and the KVM_RUN it interrupts take longer than 500 us: at that period
- * the thread did little but take signals (300 s for less than two thirds
- * of the rounds); at 2000 us the test takes seconds.
+ * vCPU thread SIGUSR1 SIGNAL_US microseconds (or a tenth of a first-phase
+ * round's time, if longer: gfpu_signals_start()) after the last handler
+ * ended, whose handler does what the hammer does; then, signals still
+ * on, the vCPU thread moves to the next CPU after every round
+ * (gfpu_migrate()).  Under TCG a signal and the KVM_RUN it interrupts
+ * take longer than 500 us: at that period, fixed, the thread did little
+ * but take signals (300 s for less than two thirds of the rounds); at
+ * 2000 us the test takes seconds.
  *
  * What it catches: guest F/D or vector state not saved at put (dirty bits
  * ignored) or not restored at load when the vCPU thread is preempted or
@@ -42,7 +44,7 @@
 #define ROUNDS		300	/* guest patterns, one GUEST_SYNC each */
 #define PHASE		(ROUNDS / 3)
 #define EXITS		20	/* exits with one pattern held, per round */
-#define SIGNAL_US	2000	/* timer period for SIGUSR1 (see above) */
+#define SIGNAL_US	2000	/* at least, between SIGUSR1s (see above) */
 #define SPIN		500000	/* guest loop per round without any exit */
 
 /* Spin with no exit, then exit %[count] times; the registers stay live. */
@@ -147,7 +149,7 @@ static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
 	TEST_ASSERT(r < ROUNDS, "round %lu", r);
 	gfpu_sync_record(uc, c->runs + r / PHASE * PHASE, c);
 	if (r + 1 == PHASE)
-		gfpu_signals_start(SIGNAL_US, &signal_regs);
+		gfpu_signals_start(SIGNAL_US, PHASE, &signal_regs);
 	if (r + 1 >= 2 * PHASE && r + 1 < ROUNDS)
 		migrations += gfpu_migrate(r) >= 0;
 }
@@ -179,8 +181,8 @@ int main(int argc, char *argv[])
 		gfpu_contenders_use_v();
 	ncpus = gfpu_migrate_init();
 	cpu = gfpu_preempt_begin(&hammer_regs);
-	ksft_print_msg("vCPU and hammer threads on CPU %d of %d, SIGUSR1 every %d us from round %d, migration from round %d; guest vlenb %lu, host V %s\n",
-		       cpu, ncpus, SIGNAL_US, PHASE, 2 * PHASE,
+	ksft_print_msg("vCPU and hammer threads on CPU %d of %d, SIGUSR1 from round %d, migration from round %d; guest vlenb %lu, host V %s\n",
+		       cpu, ncpus, PHASE, 2 * PHASE,
 		       (unsigned long)vb, host_v ? "yes" : "no");
 
 	gfpu_run_loop(&loop);

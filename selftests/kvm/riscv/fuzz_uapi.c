@@ -26,7 +26,7 @@
  * vtype's VLMAX and turns a vtype it cannot take into vill).  vstart is
  * not compared: the guest zeroes it to store whole registers.
  *
- * Arguments: [SEED [CALLS]] (default 0x6766 and 2000).
+ * Arguments: [SEED [CALLS]] (default 0x6766 and 1000).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -374,7 +374,7 @@ static void fctx_start(struct fctx *c, const char *name)
 
 int main(int argc, char *argv[])
 {
-	unsigned long seed = 0x6766, calls = 2000, i, n = 0;
+	unsigned long seed = 0x6766, calls = 1000, i, n = 0;
 	uint64_t digest = 0xcbf29ce484222325ull;
 	struct fctx ctx[2] = { };
 	char line[101];

@@ -6,8 +6,9 @@
  * The vCPU thread and a "hammer" thread are pinned to the same CPU. The
  * hammer loads its own pattern into xmm0-15, yields the CPU, and checks
  * the pattern, over and over. In the second half of the run, a timer
- * sends the vCPU thread SIGUSR1 SIGNAL_US microseconds after the last
- * handler ended; the handler loads its own pattern, yields, and checks
+ * sends the vCPU thread SIGUSR1 SIGNAL_US microseconds (or a tenth of a
+ * first-half round's time, if longer: gfpu_signals_start()) after the
+ * last handler ended; the handler loads its own pattern, yields, and checks
  * it. The guest holds a pattern in xmm0-15 across EXITS exits per round
  * and reports what it reads back. Every KVM_RUN is made from an asm
  * block that holds the VMM's pattern in xmm0-15 across the syscall.
@@ -28,7 +29,7 @@
 
 #define ROUNDS		200	/* guest patterns, one GUEST_SYNC each */
 #define EXITS		20	/* exits with one pattern held, per round */
-#define SIGNAL_US	300	/* from one SIGUSR1 handler's end to the next */
+#define SIGNAL_US	300	/* at least, from one SIGUSR1 handler's end to the next */
 #define SPIN		1000000	/* guest loop per round without any exit */
 
 #define FP_PORT		0x1003
@@ -78,7 +79,7 @@ static void loop_sync(struct gfpu_loop *l, struct ucall *uc)
 	 * would miss.
 	 */
 	if (guest_regs.runs == ROUNDS / 2)
-		gfpu_signals_start(SIGNAL_US, &signal_regs);
+		gfpu_signals_start(SIGNAL_US, ROUNDS / 2, &signal_regs);
 }
 
 static bool loop_exit(struct gfpu_loop *l)
@@ -161,8 +162,7 @@ int main(int argc, char *argv[])
 
 	vm = vm_create_with_one_vcpu(&loop.vcpu, guest_code);
 	cpu = gfpu_preempt_begin(&hammer_regs);
-	ksft_print_msg("vCPU and hammer threads on CPU %d, SIGUSR1 %d us after each handler\n",
-		       cpu, SIGNAL_US);
+	ksft_print_msg("vCPU and hammer threads on CPU %d\n", cpu);
 
 	gfpu_run_loop(&loop);
 	preempted = gfpu_preempt_end(loop.vcpu);
