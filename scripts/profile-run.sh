@@ -25,7 +25,7 @@ n=${1:-40}
 
 kobj() {
 	if [ "$1" = y ]; then echo "$top/.cache/build/$arch-fw-nodebug"
-	else echo "$top/.cache/base/build/$arch-base"; fi
+	else echo "$top/.cache/base/build/$arch-base-nodebug"; fi
 }
 
 # The objects whose text is profiled.

@@ -318,11 +318,10 @@ static void fctx_go(struct fctx *c)
 
 int main(int argc, char *argv[])
 {
-	unsigned long seed = 0x6766, calls = 4000, i, n = 0;
-	uint64_t digest = 0xcbf29ce484222325ull;
+	unsigned long seed = 0x6766, calls = 4000, i;
+	struct gfpu_fuzz_log log;
 	struct fctx ctx[2] = { };
 	unsigned int nctx = 1;
-	char line[101];
 
 	if (argc > 1)
 		seed = strtoul(argv[1], NULL, 0);
@@ -339,22 +338,15 @@ int main(int argc, char *argv[])
 		nctx = 2;
 	}
 
+	gfpu_fuzz_start(&log, "arm64");
 	for (i = 0; i < calls; i++) {
 		struct fctx *c = &ctx[gfpu_rnd() % nctx];
-		char t;
 
-		t = fuzz_one(c);
-		digest = (digest ^ (uint8_t)t) * 0x100000001b3ull;
-		line[n++] = t;
-		if (n == 100 || i + 1 == calls) {
-			line[n] = 0;
-			ksft_print_msg("fuzz: arm64 calls %lu-%lu: %s\n",
-				       i + 1 - n, i, line);
-			n = 0;
-		}
+		gfpu_fuzz_record(&log, fuzz_one(c));
 	}
+	gfpu_fuzz_flush(&log);
 	ksft_print_msg("fuzz: arm64 seed %#lx calls %lu digest %016lx (SVE vCPU: %s, VL %u)\n",
-		       seed, calls, (unsigned long)digest,
+		       seed, log.calls, (unsigned long)log.digest,
 		       nctx > 1 ? "yes" : "no", ctx[1].vl);
 	ksft_print_msg("fuzz: SET taken %lu, refused %lu; GET %lu; FINALIZE taken %lu\n",
 		       taken, refused, gets, finalizes);

@@ -133,6 +133,31 @@ static inline uint64_t gfpu_rnd(void)
 	return gfpu_rng;
 }
 
+/**
+ * struct gfpu_fuzz_log - a uAPI fuzzer's record of its calls' outcomes
+ * @arch: the name its lines carry.
+ * @digest: FNV-1a over every call's letter so far.
+ * @calls: calls recorded.
+ * @n: letters in @line not printed yet.
+ * @line: those letters.
+ *
+ * One letter a call ('a' taken, an errno's letter refused...), printed in
+ * lines of 100 ("fuzz: <arch> calls <first>-<last>: <letters>") and then
+ * the digest, so that kernel/check-kernel.sh can compare a framework
+ * kernel's answers with the unmodified 6.12's, call by call.
+ */
+struct gfpu_fuzz_log {
+	const char *arch;
+	uint64_t digest;
+	unsigned long calls;
+	unsigned int n;
+	char line[101];
+};
+
+void gfpu_fuzz_start(struct gfpu_fuzz_log *f, const char *arch);
+void gfpu_fuzz_record(struct gfpu_fuzz_log *f, char t);
+void gfpu_fuzz_flush(struct gfpu_fuzz_log *f);
+
 /* True @pct percent of the time. */
 static inline bool gfpu_chance(unsigned int pct)
 {

@@ -227,6 +227,35 @@ static int gfpu_ncpus;
  * Return: how many there are; with fewer than two, gfpu_migrate() does
  * nothing.
  */
+/* gfpu_fuzz_start() - an empty record for @arch's fuzzer. */
+void gfpu_fuzz_start(struct gfpu_fuzz_log *f, const char *arch)
+{
+	memset(f, 0, sizeof(*f));
+	f->arch = arch;
+	f->digest = 0xcbf29ce484222325ull;
+}
+
+/* gfpu_fuzz_flush() - print the letters not printed yet, if any. */
+void gfpu_fuzz_flush(struct gfpu_fuzz_log *f)
+{
+	if (!f->n)
+		return;
+	f->line[f->n] = 0;
+	ksft_print_msg("fuzz: %s calls %lu-%lu: %s\n", f->arch,
+		       f->calls - f->n, f->calls - 1, f->line);
+	f->n = 0;
+}
+
+/* gfpu_fuzz_record() - record one call's letter @t; a full line prints. */
+void gfpu_fuzz_record(struct gfpu_fuzz_log *f, char t)
+{
+	f->digest = (f->digest ^ (uint8_t)t) * 0x100000001b3ull;
+	f->line[f->n++] = t;
+	f->calls++;
+	if (f->n == sizeof(f->line) - 1)
+		gfpu_fuzz_flush(f);
+}
+
 int gfpu_migrate_init(void)
 {
 	if (sched_getaffinity(0, sizeof(gfpu_cpus), &gfpu_cpus))

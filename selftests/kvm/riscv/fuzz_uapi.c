@@ -374,10 +374,9 @@ static void fctx_start(struct fctx *c, const char *name)
 
 int main(int argc, char *argv[])
 {
-	unsigned long seed = 0x6766, calls = 1000, i, n = 0;
-	uint64_t digest = 0xcbf29ce484222325ull;
+	unsigned long seed = 0x6766, calls = 1000, i;
+	struct gfpu_fuzz_log log;
 	struct fctx ctx[2] = { };
-	char line[101];
 
 	if (argc > 1)
 		seed = strtoul(argv[1], NULL, 0);
@@ -393,22 +392,15 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(vlenb <= MAX_VLENB, "vlenb %lu", (unsigned long)vlenb);
 	fctx_go(&ctx[0]);
 
+	gfpu_fuzz_start(&log, "riscv64");
 	for (i = 0; i < calls; i++) {
 		struct fctx *c = &ctx[gfpu_rnd() % 2];
-		char t;
 
-		t = fuzz_one(c);
-		digest = (digest ^ (uint8_t)t) * 0x100000001b3ull;
-		line[n++] = t;
-		if (n == 100 || i + 1 == calls) {
-			line[n] = 0;
-			ksft_print_msg("fuzz: riscv64 calls %lu-%lu: %s\n",
-				       i + 1 - n, i, line);
-			n = 0;
-		}
+		gfpu_fuzz_record(&log, fuzz_one(c));
 	}
+	gfpu_fuzz_flush(&log);
 	ksft_print_msg("fuzz: riscv64 seed %#lx calls %lu digest %016lx (vlenb %lu; new vCPU %s, extensions %#lx)\n",
-		       seed, calls, (unsigned long)digest,
+		       seed, log.calls, (unsigned long)log.digest,
 		       (unsigned long)vlenb, ctx[1].ran ? "ran" : "never ran",
 		       (unsigned long)ctx[1].has);
 	ksft_print_msg("fuzz: SET taken %lu (extensions %lu), refused %lu; GET %lu\n",

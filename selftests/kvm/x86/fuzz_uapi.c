@@ -281,9 +281,8 @@ static char fuzz_one(void)
 
 int main(int argc, char *argv[])
 {
-	unsigned long seed = 0x6766, calls = 10000, i, n;
-	uint64_t digest = 0xcbf29ce484222325ull;
-	char line[101];
+	unsigned long seed = 0x6766, calls = 10000, i;
+	struct gfpu_fuzz_log log;
 	time_t t0;
 	struct kvm_vm *vm;
 
@@ -303,29 +302,12 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(vcpu->run->io.port == FUZZ_PORT, "guest did not start");
 
 	t0 = time(NULL);
-	for (i = 0, n = 0; i < calls; i++) {
-		char t = fuzz_one();
-
-		digest = (digest ^ (uint8_t)t) * 0x100000001b3ull;
-		line[n++] = t;
-		if (n == 100 || i + 1 == calls) {
-			line[n] = 0;
-			ksft_print_msg("fuzz: x86 calls %lu-%lu: %s\n",
-				       i + 1 - n, i, line);
-			n = 0;
-		}
-		if (time(NULL) - t0 > TIME_CAP_S) {
-			i++;
-			break;
-		}
-	}
-	if (n) {
-		line[n] = 0;
-		ksft_print_msg("fuzz: x86 calls %lu-%lu: %s\n", i - n, i - 1,
-			       line);
-	}
+	gfpu_fuzz_start(&log, "x86");
+	for (i = 0; i < calls && time(NULL) - t0 <= TIME_CAP_S; i++)
+		gfpu_fuzz_record(&log, fuzz_one());
+	gfpu_fuzz_flush(&log);
 	ksft_print_msg("fuzz: x86 seed %#lx calls %lu digest %016lx (KVM offers XCR0 %#lx)\n",
-		       seed, i, (unsigned long)digest,
+		       seed, log.calls, (unsigned long)log.digest,
 		       (unsigned long)kvm_xcr0);
 	ksft_print_msg("fuzz: taken/refused: XSAVE %lu/%lu, XCRS %lu/%lu, MSRS %lu/%lu in %lds\n",
 		       taken[0], refused[0], taken[1], refused[1], taken[2],
