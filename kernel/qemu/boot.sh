@@ -19,11 +19,15 @@
 #
 # Usage: boot.sh ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]
 # Environment: TIMEOUT (seconds, default 600), QUIET=1 (console to the log
-# file only), QEMU_EXTRA (more QEMU options).
+# file only), QEMU_EXTRA (more QEMU options), QEMU_ACCEL (the -accel
+# option, default tcg; e.g. tcg,thread=single: QEMU takes the first -accel
+# that works, so QEMU_EXTRA cannot change it).
 
 set -euo pipefail
 
 die() { echo "boot: error: $*" >&2; exit 2; }
+
+accel=${QEMU_ACCEL:-tcg}
 
 [ "$#" -ge 4 ] || die "usage: $0 ARCH KERNEL INITRD OUTDIR [KERNEL_ARGS...]"
 arch=$1 kernel=$2 initrd=$3 outdir=$4
@@ -50,14 +54,14 @@ x86_64)
 	# with the KVM_FEP prefix, since TCG runs a plain guest XSETBV itself.
 	args="console=ttyS0 $args tsc_early_khz=2000000 gfpu_test.results=ttyS1"
 	args="$args kvm.force_emulation_prefix=1"
-	qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2,sockets=2 -m 2G
+	qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2,sockets=2 -m 2G
 	      -serial stdio -serial "file:$results")
 	;;
 arm64)
 	# One PL011 only: results over a virtio-serial port (vport0p1).
 	args="console=ttyAMA0 $args gfpu_test.results=vport0p1"
 	qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
-	      -cpu max -accel tcg -smp 2 -m 2G -serial stdio
+	      -cpu max -accel "$accel" -smp 2 -m 2G -serial stdio
 	      -chardev "file,id=results,path=$results"
 	      -device virtio-serial-device
 	      -device virtserialport,chardev=results,name=gfpu.results)
@@ -68,7 +72,7 @@ riscv64)
 	# virtio-serial port (vport0p1), as on arm64.
 	args="console=ttyS0 earlycon $args gfpu_test.results=vport0p1"
 	qemu=(qemu-system-riscv64 -M virt -cpu rv64,h=true,v=true,vlen=256
-	      -accel tcg -smp 2 -m 2G -bios default -serial stdio
+	      -accel "$accel" -smp 2 -m 2G -bios default -serial stdio
 	      -chardev "file,id=results,path=$results"
 	      -device virtio-serial-device
 	      -device virtserialport,chardev=results,name=gfpu.results)

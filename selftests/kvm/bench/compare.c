@@ -57,6 +57,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -473,12 +474,19 @@ static void run_batch(struct bench *b)
  * syscall's entry enabling interrupts and its sys_enter event looks like
  * one in userspace, whose registers are reloaded before the syscall; a
  * kernel preemption there is told by its "R+" state from one just after
- * the last sys_exit event only by which of the two it is nearer in time;
- * a user task that preempted the thread but was switched out before
- * reaching userspace left the registers as they were.  Hence the async
- * scenarios.
+ * the last sys_exit event by how far the thread had run from that
+ * sys_exit when the interrupt that preempted it came (replay_in_exit()),
+ * which the trace's clock tells only to its resolution; a user task that
+ * preempted the thread but was switched out before reaching userspace
+ * left the registers as they were.  Hence the async scenarios.
  */
 #define REPLAY_BUF_KB	"16384"
+
+/* From one syscall to the next (replay_call()), never switched out. */
+struct replay_gap {
+	uint64_t from, to;
+	double min;		/* the shortest way out and back in */
+};
 
 struct replay {
 	pid_t tid;
@@ -489,7 +497,12 @@ struct replay {
 	bool in_sys, hooked;	/* in a syscall; one that reached a hook */
 	bool early;		/* in one, before its sys_enter event */
 	double t_exit, t_in;	/* the last sys_exit, switch back in */
-	double since_exit;	/* from that sys_exit to an early switch out */
+	double t_irq;		/* the last interrupt that hit the thread */
+	bool off_since_exit;	/* switched out since that sys_exit */
+	uint64_t call, last_call;	/* this syscall's and the last one's */
+	struct replay_gap gaps[16];
+	unsigned int nr_gaps;
+	double since_exit;	/* from it to an early switch out, running */
 	char pend[64];		/* what happened in it before any hook */
 	char *tok;
 	size_t len, cap;
@@ -601,6 +614,86 @@ static void replay_other(struct replay *r, pid_t pid)
 		r->fp = true;
 }
 
+/* A syscall, for replay_gap(): its number and, for an ioctl, the command. */
+static uint64_t replay_call(const char *ev)
+{
+	unsigned long nr, a0, a1;
+
+	if (sscanf(ev, "sys_enter: NR %lu (%lx, %lx", &nr, &a0, &a1) != 3)
+		return 0;
+	return (uint64_t)nr << 32 | (nr == __NR_ioctl ? (uint32_t)a1 : 0);
+}
+
+/* The way from syscall @from to @to, a new one (min 0) if there is room. */
+static struct replay_gap *replay_gap(struct replay *r, uint64_t from,
+				     uint64_t to)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_gaps; i++)
+		if (r->gaps[i].from == from && r->gaps[i].to == to)
+			return &r->gaps[i];
+	if (r->nr_gaps == ARRAY_SIZE(r->gaps))
+		return NULL;
+	r->gaps[i] = (struct replay_gap){ .from = from, .to = to };
+	r->nr_gaps++;
+	return &r->gaps[i];
+}
+
+/*
+ * Where an early switch out was (see replay_line()): its thread had been
+ * preempted by the interrupt that hit it last, or, with none since the
+ * last sys_exit, by a preempt_enable() on that syscall's way out (the
+ * interrupt that asked for it, in userspace, would have rescheduled it
+ * there, not preempted it).  How long the thread ran from the sys_exit
+ * to that point, then, and without the interrupt's and the scheduler's
+ * time, which under TCG can be longer than a syscall's whole way out
+ * and in.
+ */
+static double replay_ran_since_exit(const struct replay *r)
+{
+	return r->t_irq > r->t_exit ? r->t_irq - r->t_exit : 0;
+}
+
+/*
+ * The early switch out was on the last syscall's way out, whose return to
+ * userspace reloaded the registers, not on this one's way in (@ts, its
+ * sys_enter): the thread had run less than half of the way from one to
+ * the other (the shortest such way seen without a switch out; on the
+ * way in it would have run nearly all of it).  Before any such way was
+ * seen: nearer the sys_exit than this sys_enter.
+ */
+static bool replay_in_exit(struct replay *r, double ts)
+{
+	struct replay_gap *g = replay_gap(r, r->last_call, r->call);
+
+	if (g && g->min)
+		return r->since_exit < g->min / 2;
+	return r->since_exit < ts - r->t_in;
+}
+
+/* The interrupt-entry events replay_setup() enables where they exist. */
+static const char *const replay_irq_events[] = {
+	"irq/irq_handler_entry", "ipi/ipi_entry",
+	"irq_vectors/local_timer_entry", "irq_vectors/reschedule_entry",
+	"irq_vectors/call_function_entry",
+	"irq_vectors/call_function_single_entry",
+};
+
+static bool replay_is_irq(const char *ev)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(replay_irq_events); i++) {
+		const char *name = strchr(replay_irq_events[i], '/') + 1;
+
+		n = strlen(name);
+		if (!strncmp(ev, name, n) && ev[n] == ':')
+			return true;
+	}
+	return false;
+}
+
 /* One line of the trace: "comm-pid [cpu] flags ts: event: fields". */
 static void replay_line(struct replay *r, const char *line)
 {
@@ -653,8 +746,9 @@ static void replay_line(struct replay *r, const char *line)
 				r->in_sys = r->early = true;
 				r->hooked = false;
 				r->pend[0] = 0;
-				r->since_exit = ts - r->t_exit;
+				r->since_exit = replay_ran_since_exit(r);
 			}
+			r->off_since_exit = true;
 			if (r->in_sys && !r->hooked)
 				replay_pend(r, "y");
 		} else if (next == r->tid) {
@@ -670,17 +764,27 @@ static void replay_line(struct replay *r, const char *line)
 			replay_other(r, next);
 		}
 	} else if (!strncmp(ev, "sys_enter:", 10)) {
+		r->last_call = r->call;
+		r->call = replay_call(ev);
 		/*
-		 * An early switch out nearer the last sys_exit than this
-		 * sys_enter was in that syscall's exit, whose return to
-		 * userspace reloaded the registers: it changed nothing.
+		 * An early switch out on the last syscall's way out, whose
+		 * return to userspace reloaded the registers, changed
+		 * nothing.
 		 */
-		if (!r->early || r->since_exit < ts - r->t_in)
+		if (!r->early || replay_in_exit(r, ts))
 			r->pend[0] = 0;
+		if (!r->off_since_exit && r->t_exit) {
+			struct replay_gap *g = replay_gap(r, r->last_call,
+							  r->call);
+
+			if (g && (!g->min || ts - r->t_exit < g->min))
+				g->min = ts - r->t_exit;
+		}
 		r->in_sys = true;
 		r->hooked = r->early = false;
 	} else if (!strncmp(ev, "sys_exit:", 9)) {
 		r->t_exit = ts;
+		r->off_since_exit = false;
 		/*
 		 * A syscall without hooks returned to userspace, which
 		 * reloads the registers: its kernel FP was as if there, a
@@ -691,6 +795,9 @@ static void replay_line(struct replay *r, const char *line)
 				replay_put(r, "K");
 		r->pend[0] = 0;
 		r->in_sys = false;
+	} else if (replay_is_irq(ev)) {
+		if (pid == r->tid)
+			r->t_irq = ts;
 	} else if (!strncmp(ev, "signal_deliver:", 15)) {
 		if (pid == r->tid) {
 			replay_here(r, cpu);
@@ -727,7 +834,8 @@ static const char *const replay_events[] = {
  */
 static void replay_setup(void)
 {
-	char path[128], filter[64];
+	char path[256], filter[64];
+	unsigned int irq_events = 0;
 	size_t i;
 
 	/* Only the vCPU thread's syscalls (the contenders make many). */
@@ -736,6 +844,12 @@ static void replay_setup(void)
 				     filter) &&
 		    gfpu_trace_write("events/raw_syscalls/sys_exit/filter",
 				     filter), "cannot filter the syscall events");
+	/*
+	 * The trace prints the nanosecond clocks in microseconds, a syscall's
+	 * way out and back in under TCG's -icount: x86's TSC is finer
+	 * (replay_in_exit()).  Elsewhere microseconds it is.
+	 */
+	gfpu_trace_write("trace_clock", "x86-tsc");
 	TEST_ASSERT(gfpu_trace_write("tracing_on", "0") &&
 		    gfpu_trace_write("buffer_size_kb", REPLAY_BUF_KB) &&
 		    gfpu_trace_write("trace", ""),
@@ -746,6 +860,23 @@ static void replay_setup(void)
 		TEST_ASSERT(gfpu_trace_write(path, "1"), "cannot enable %s",
 			    replay_events[i]);
 	}
+	/* The interrupts that hit the thread: those this arch has. */
+	for (i = 0; i < ARRAY_SIZE(replay_irq_events); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/filter",
+			 gfpu_tracefs, replay_irq_events[i]);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "events/%s/filter",
+			 replay_irq_events[i]);
+		TEST_ASSERT(gfpu_trace_write(path, filter), "cannot filter %s",
+			    replay_irq_events[i]);
+		snprintf(path, sizeof(path), "events/%s/enable",
+			 replay_irq_events[i]);
+		TEST_ASSERT(gfpu_trace_write(path, "1"), "cannot enable %s",
+			    replay_irq_events[i]);
+		irq_events++;
+	}
+	TEST_ASSERT(irq_events, "no interrupt-entry event in %s", gfpu_tracefs);
 }
 
 /* vCPU 0 runs the batch again, recorded; the others stay where they are. */
@@ -783,6 +914,11 @@ static void replay_print(struct bench *b, const struct gfpu_counters *c0,
 			 replay_events[i]);
 		gfpu_trace_write(path, "0");
 	}
+	for (i = 0; i < ARRAY_SIZE(replay_irq_events); i++) {
+		snprintf(path, sizeof(path), "events/%s/enable",
+			 replay_irq_events[i]);
+		gfpu_trace_write(path, "0");
+	}
 	snprintf(path, sizeof(path), "%s/trace", gfpu_tracefs);
 	f = fopen(path, "r");
 	TEST_ASSERT(f, "cannot read %s", path);
@@ -794,6 +930,7 @@ static void replay_print(struct bench *b, const struct gfpu_counters *c0,
 			       &in_buf, &written);
 	}
 	fclose(f);
+	gfpu_trace_write("trace_clock", "local");
 	gfpu_trace_write("trace", "");
 	gfpu_trace_write("tracing_on", "1");
 	ksft_print_msg("compare: replay scenario=%s policy=%ld busy=%d async=%d exits=%d saves=%ld restores=%ld bytes=%ld traps=%ld lost=%lu events=%s\n",
