@@ -624,16 +624,19 @@ static uint64_t replay_call(const char *ev)
 	return (uint64_t)nr << 32 | (nr == __NR_ioctl ? (uint32_t)a1 : 0);
 }
 
-/* The way from syscall @from to @to, a new one (min 0) if there is room. */
+/*
+ * The way from syscall @from to @to; with @add a new one (min 0) if it
+ * was not seen and there is room.
+ */
 static struct replay_gap *replay_gap(struct replay *r, uint64_t from,
-				     uint64_t to)
+				     uint64_t to, bool add)
 {
 	unsigned int i;
 
 	for (i = 0; i < r->nr_gaps; i++)
 		if (r->gaps[i].from == from && r->gaps[i].to == to)
 			return &r->gaps[i];
-	if (r->nr_gaps == ARRAY_SIZE(r->gaps))
+	if (!add || r->nr_gaps == ARRAY_SIZE(r->gaps))
 		return NULL;
 	r->gaps[i] = (struct replay_gap){ .from = from, .to = to };
 	r->nr_gaps++;
@@ -665,7 +668,7 @@ static double replay_ran_since_exit(const struct replay *r)
  */
 static bool replay_in_exit(struct replay *r, double ts)
 {
-	struct replay_gap *g = replay_gap(r, r->last_call, r->call);
+	struct replay_gap *g = replay_gap(r, r->last_call, r->call, false);
 
 	if (g && g->min)
 		return r->since_exit < g->min / 2;
@@ -775,7 +778,7 @@ static void replay_line(struct replay *r, const char *line)
 			r->pend[0] = 0;
 		if (!r->off_since_exit && r->t_exit) {
 			struct replay_gap *g = replay_gap(r, r->last_call,
-							  r->call);
+							  r->call, true);
 
 			if (g && (!g->min || ts - r->t_exit < g->min))
 				g->min = ts - r->t_exit;
