@@ -137,12 +137,16 @@ __flatten void gfpu_vcpu_load(struct gfpu_vcpu *v, bool sched_in)
 
 	GFPU_DEBUG_WARN_ON(preemptible());
 	c = gfpu_this_cpu();
+	/*
+	 * Nothing to revalidate: the last put here left the record empty,
+	 * and only a loaded vCPU's hooks fill it.
+	 */
 	GFPU_DEBUG_WARN_ON(c->loaded || v->loaded);
+	GFPU_DEBUG_WARN_ON(c->owner != GFPU_OWNER_NONE);
 	gfpu_count_hook(v, GFPU_HOOK_LOAD, sched_in);
 	/* Pairs with the READ_ONCE() in gfpu_vcpu_destroy(). */
 	WRITE_ONCE(c->loaded, v);
 	v->loaded = true;
-	gfpu_revalidate(v, c);
 	gfpu_arch_load(v, c, sched_in);
 }
 

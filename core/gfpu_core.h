@@ -123,7 +123,7 @@ static __always_inline void gfpu_set_owner(struct gfpu_cpu *c,
 	 */
 	GFPU_DEBUG_WARN_ON(owner == c->owner && owner != GFPU_OWNER_NONE);
 	GFPU_DEBUG_WARN_ON(owner != GFPU_OWNER_NONE && c->loaded != v);
-	if (c->owner != owner || c->vcpu != v)
+	if (trace_gfpu_owner_enabled() && (c->owner != owner || c->vcpu != v))
 		trace_gfpu_owner(c->owner, owner, v ?: c->vcpu);
 	c->owner = owner;
 	c->vcpu = owner == GFPU_OWNER_NONE ? NULL : v;
@@ -138,10 +138,12 @@ static __always_inline void gfpu_set_owner(struct gfpu_cpu *c,
  */
 static inline void gfpu_count_xfer(struct gfpu_vcpu *v, struct gfpu_xfer x)
 {
+	struct gfpu_stats *st = v->stats;
+
 	trace_gfpu_xfer(v, x.saves, x.restores, x.bytes);
-	v->stats->saves += x.saves;
-	v->stats->restores += x.restores;
-	v->stats->bytes += x.bytes;
+	st->saves += x.saves;
+	st->restores += x.restores;
+	st->bytes += x.bytes;
 }
 
 /**

@@ -55,8 +55,10 @@ for lib in objs:
                             capture_output=True, text=True).stdout
     except OSError:
         continue
+    # Static functions too: an out-of-line helper before the first
+    # global one would fall outside the range.
     addrs = sorted({syms[s.split()[2]] for s in nm.splitlines()
-                    if len(s.split()) == 3 and s.split()[1] == 'T'
+                    if len(s.split()) == 3 and s.split()[1] in 'tT'
                     and s.split()[2] in syms
                     and syms[s.split()[2]] < etext})
     if not addrs:
