@@ -9,8 +9,10 @@
 #                               selftests/mutants/ must make the model fail
 #   make kernel ARCH=... [FRAMEWORK=y|n]
 #   make qemu ARCH=... [POLICY=...]
-#   make check-kernel           both arches, framework on and off
+#   make check-kernel           every arch, framework on (CI's kernels)
 #   make check-riscv            riscv64, framework on (each policy) and off
+#   make check-baseline         unmodified 6.12 on every arch
+#   make fuzz-ref ARCH=...      record 6.12's answers to the uAPI fuzzer
 #   make compare [COMPARE_ARCHES=...] [ROUNDS=n]
 #                               each design and 6.12 on the same workloads:
 #                               build/compare/compare.{md,csv}, SVG plots
@@ -30,7 +32,8 @@ MUTANTS ?=
 check-mutants:
 	selftests/mutants/run.sh $(MUTANTS)
 
-kernel qemu boot initramfs selftests check-kernel check-riscv soak patch deps source jury-rig:
+kernel qemu boot initramfs selftests check-kernel check-riscv check-baseline \
+fuzz-ref soak patch deps source jury-rig:
 	$(MAKE) -C kernel $@
 
 COMPARE_ARCHES ?= x86_64 arm64 riscv64
@@ -46,5 +49,6 @@ test:
 clean:
 	$(MAKE) -C selftests/model clean
 
-.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv soak patch \
+.PHONY: check-model check-mutants kernel qemu boot initramfs selftests check-kernel check-riscv \
+	check-baseline fuzz-ref soak patch \
 	deps source jury-rig compare run test clean

@@ -111,31 +111,54 @@ fuzz_first_diff() {
 }
 
 # The fuzzer's answers on each framework kernel against unmodified 6.12's
-# on the same arch, which is the reference: one check a framework variant,
-# where both boots ran it. The first line that differs names the calls.
+# on the same arch, which is the reference: one check a framework variant.
+# The reference is a FRAMEWORK=n boot of this run where there is one, else
+# 6.12's answers as recorded in qemu/fuzz-6.12-ARCH.txt (fuzz-ref.sh; CI
+# boots no baseline). Each FRAMEWORK=n boot is itself checked against the
+# recorded answers, which keeps them honest. A recorded file whose inputs
+# changed since is a failure. The first line that differs names the calls.
 for i in "${!names[@]}"; do
-	[ "${fws[i]}" = y ] && [ -s "$log/fuzz.$i" ] || continue
-	ref=
-	for j in "${!names[@]}"; do
-		if [ "${fws[j]}" = n ] && [ "${archs[j]}" = "${archs[i]}" ] &&
-		   [ -s "$log/fuzz.$j" ]; then
-			ref=$log/fuzz.$j
-		fi
-	done
+	[ -s "$log/fuzz.$i" ] || continue
+	arch=${archs[i]}
+	ref= what=
+	if [ "${fws[i]}" = y ]; then
+		for j in "${!names[@]}"; do
+			if [ "${fws[j]}" = n ] && [ "${archs[j]}" = "$arch" ] &&
+			   [ -s "$log/fuzz.$j" ]; then
+				ref=$log/fuzz.$j what="6.12"
+			fi
+		done
+	fi
 	if [ -z "$ref" ]; then
-		# No reference in this run (CI has no riscv64 baseline:
-		# make check-riscv boots both): the comparison is a skip.
-		skip=$((skip + 1))
-		lines+=("[check-kernel] fuzz: ${names[i]}: SKIP, no FRAMEWORK=n boot of ${archs[i]} in this run to compare with")
-		continue
+		why=$("$here/fuzz-ref.sh" check "$arch")
+		case $why in
+		ok)
+			"$here/fuzz-ref.sh" answers "$arch" > "$log/fuzz.ref"
+			ref=$log/fuzz.ref what="6.12 as recorded"
+			;;
+		"no recorded answers"*)
+			skip=$((skip + 1))
+			lines+=("[check-kernel] fuzz: ${names[i]}: SKIP, no FRAMEWORK=n boot of $arch in this run and $why")
+			continue
+			;;
+		*)
+			fail=$((fail + 1))
+			lines+=("[check-kernel] fuzz: ${names[i]}: cannot compare with 6.12's recorded answers: $why")
+			continue
+			;;
+		esac
 	fi
 	if cmp -s "$ref" "$log/fuzz.$i"; then
 		pass=$((pass + 1))
-		lines+=("[check-kernel] fuzz: ${names[i]}: the same answers as 6.12 ($(wc -l < "$ref") lines of 100 calls)")
+		lines+=("[check-kernel] fuzz: ${names[i]}: the same answers as $what ($(wc -l < "$ref") lines of 100 calls)")
 	else
 		fail=$((fail + 1))
 		d=$(fuzz_first_diff "$ref" "$log/fuzz.$i")
-		lines+=("[check-kernel] fuzz: ${names[i]}: differs from 6.12: $d")
+		if [ "${fws[i]}" = y ]; then
+			lines+=("[check-kernel] fuzz: ${names[i]}: differs from $what: $d")
+		else
+			lines+=("[check-kernel] fuzz: ${names[i]}: differs from the recorded answers ($("$here/fuzz-ref.sh" file "$arch")): ${d/framework/this boot}")
+		fi
 	fi
 done
 
