@@ -120,7 +120,7 @@ fuzz_first_diff() {
 for i in "${!names[@]}"; do
 	[ -s "$log/fuzz.$i" ] || continue
 	arch=${archs[i]}
-	ref= what=
+	ref='' what=''
 	if [ "${fws[i]}" = y ]; then
 		for j in "${!names[@]}"; do
 			if [ "${fws[j]}" = n ] && [ "${archs[j]}" = "$arch" ] &&
