@@ -90,7 +90,7 @@ for v in "$@"; do
 	proof="$proof${accel:+${proof:+, }QEMU -accel $accel}"
 	lines+=("[check-kernel] $name: $what${proof:+ [$proof]} (${secs}s)")
 	names[i]=$name archs[i]=$arch fws[i]=$fw
-	sed -n 's/.*# fuzz: \([a-z0-9_]* calls .*\)/\1/p' "$log/out" > "$log/fuzz.$i"
+	"$here/fuzz-ref.sh" extract "$arch" "$log/out" > "$log/fuzz.$i"
 	i=$((i + 1))
 done
 
@@ -131,12 +131,12 @@ for i in "${!names[@]}"; do
 	fi
 	if [ -z "$ref" ]; then
 		why=$("$here/fuzz-ref.sh" check "$arch")
-		case $why in
-		ok)
+		case $? in
+		0)
 			"$here/fuzz-ref.sh" answers "$arch" > "$log/fuzz.ref"
 			ref=$log/fuzz.ref what="6.12 as recorded"
 			;;
-		"no recorded answers"*)
+		1)
 			skip=$((skip + 1))
 			lines+=("[check-kernel] fuzz: ${names[i]}: SKIP, no FRAMEWORK=n boot of $arch in this run and $why")
 			continue

@@ -16,8 +16,11 @@
 #
 #   fuzz-ref.sh file ARCH         the reference's path
 #   fuzz-ref.sh inputs ARCH       the hash of today's inputs
-#   fuzz-ref.sh check ARCH        "ok", or why the reference cannot be used
+#   fuzz-ref.sh check ARCH        exit 0 if the reference can be used; 1
+#                                 (none recorded) or 2 (stale, empty),
+#                                 saying why
 #   fuzz-ref.sh answers ARCH      the recorded answers, one line of 100
+#   fuzz-ref.sh extract ARCH LOG  the answers in a boot's output
 #   fuzz-ref.sh record ARCH LOG   write the reference from a FRAMEWORK=n
 #                                 boot's output (kernel/Makefile's fuzz-ref)
 
@@ -28,7 +31,7 @@ top=$(cd "$here/.." && pwd)
 
 die() { echo "fuzz-ref: error: $*" >&2; exit 1; }
 
-[ "$#" -ge 2 ] || die "usage: $0 file|inputs|check|answers|record ARCH [LOG]"
+[ "$#" -ge 2 ] || die "usage: $0 file|inputs|check|answers|extract|record ARCH [LOG]"
 cmd=$1 arch=$2
 case $arch in
 x86_64) dir=x86 qarch=x86_64 ;;
@@ -47,7 +50,7 @@ inputs() {
 	} | sha256sum | cut -d' ' -f1
 }
 
-# The answer lines of a boot's output, as check-kernel.sh extracts them.
+# The answer lines of a boot's output.
 answers_of() {
 	sed -n 's/.*# fuzz: \([a-z0-9_]* calls .*\)/\1/p' "$1"
 }
@@ -60,18 +63,20 @@ inputs)
 	inputs
 	;;
 check)
-	[ -f "$ref" ] || { echo "no recorded answers ($ref)"; exit 0; }
+	[ -f "$ref" ] || { echo "no recorded answers (${ref#"$top"/})"; exit 1; }
 	have=$(sed -n 's/^# inputs: //p' "$ref")
 	if [ "$have" != "$(inputs)" ]; then
 		echo "stale: the fuzzer or its list line changed since ${ref#"$top"/} was recorded (make -C kernel fuzz-ref ARCH=$arch)"
-	elif ! grep -qv '^#' "$ref"; then
-		echo "no answers in ${ref#"$top"/}"
-	else
-		echo ok
+		exit 2
 	fi
+	grep -qv '^#' "$ref" || { echo "no answers in ${ref#"$top"/}"; exit 2; }
 	;;
 answers)
 	grep -v '^#' "$ref"
+	;;
+extract)
+	[ "$#" -eq 3 ] || die "usage: $0 extract ARCH LOG"
+	answers_of "$3"
 	;;
 record)
 	[ "$#" -eq 3 ] || die "usage: $0 record ARCH LOG"
